@@ -1,0 +1,5 @@
+"""Streamlit entry point: `streamlit run app.py` (or `dashboard run [FILE]`)."""
+
+from dashboard.ui import main
+
+main()

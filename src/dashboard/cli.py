@@ -1,0 +1,128 @@
+"""The pipeline without a browser: `dashboard check|geocode|export|run`.
+
+A contract other scripts rely on (see DESIGN.md): exit 0 on success, 2 on unusable input
+with a one-line reason on stderr, never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dashboard import __version__
+from dashboard.dataset import load_path, prepare_raw
+from dashboard.export import to_csv_bytes
+from dashboard.filters import Filters, apply_filters
+from dashboard.gazetteer import DATA_DIR, load_gazetteer
+from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
+from dashboard.sources import LoaderError, read_path
+
+APP_PATH = DATA_DIR.parent / "app.py"
+LAYOUT_CHOICES = ["auto", *LAYOUT_SIGNATURES, "generic"]
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from error
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="dashboard", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="load and validate a file; print what was read")
+    check.add_argument("file", type=Path)
+    check.add_argument("--format", choices=LAYOUT_CHOICES, default="auto")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    geocode = commands.add_parser("geocode", help="fill coordinates; write CSV or Parquet")
+    geocode.add_argument("file", type=Path)
+    geocode.add_argument("-o", "--output", type=Path, required=True)
+    geocode.add_argument("--place-column", help="the column that holds the place text")
+    geocode.add_argument("--country-column", help="the column that holds the country")
+
+    export = commands.add_parser("export", help="the dashboard's filtered CSV export")
+    export.add_argument("file", type=Path)
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.add_argument("--country", action="append", default=[], metavar="NAME")
+    export.add_argument("--start", type=iso_date, metavar="YYYY-MM-DD")
+    export.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD")
+
+    run = commands.add_parser("run", help="open the dashboard in the browser")
+    run.add_argument("file", type=Path, nargs="?")
+    run.add_argument("--port", type=int, default=8501)
+    return top
+
+
+def check(args: argparse.Namespace) -> int:
+    table = prepare_raw(read_path(args.file), "custom", args.format, geocode=False)
+    report = {"format": table.layout, "rows_in": table.rows_in,
+              "accepted": len(table.accepted), "rejected": len(table.rejected),
+              "reasons": table.reason_counts()}
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{args.file}: {report['format']} layout; {report['rows_in']:,} rows in, "
+          f"{report['accepted']:,} accepted, {report['rejected']:,} rejected")
+    for reason, count in report["reasons"].items():
+        print(f"  {count:,} rejected: {reason}")
+    return 0
+
+
+def geocode(args: argparse.Namespace) -> int:
+    mapping = {"place": args.place_column, "country": args.country_column}
+    table = prepare_raw(read_path(args.file), "custom", "auto",
+                        mapping={k: v for k, v in mapping.items() if v})
+    incidents = table.accepted
+    if args.output.suffix.lower() == ".parquet":
+        incidents.to_parquet(args.output, index=False)
+    else:
+        args.output.write_bytes(to_csv_bytes(incidents))
+    counts = incidents["geo_precision"].value_counts()
+    print(f"wrote {len(incidents):,} rows to {args.output} "
+          f"({len(table.rejected):,} rows rejected; `dashboard check` lists why)")
+    for precision in GEO_PRECISIONS:
+        print(f"  {precision}: {counts.get(precision, 0):,}")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    gazetteer = load_gazetteer()
+    countries = []
+    for name in args.country:
+        code = gazetteer.country_code(name)
+        if code is None:
+            raise LoaderError(f"--country {name!r}: not a country name this dashboard knows.")
+        countries.append(gazetteer.country_name(code))
+    filters = Filters(start=args.start, end=args.end, countries=tuple(countries))
+    shown = apply_filters(load_path(args.file).accepted, filters)
+    args.output.write_bytes(to_csv_bytes(shown))
+    print(f"wrote {len(shown):,} rows to {args.output}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.file is not None:
+        env["DASHBOARD_DATA"] = str(args.file.resolve())
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+               f"--server.port={args.port}", "--browser.gatherUsageStats=false"]
+    return subprocess.call(command, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    handler = {"check": check, "geocode": geocode, "export": export, "run": run}[args.command]
+    try:
+        return handler(args)
+    except (LoaderError, OSError) as error:
+        print(f"dashboard {args.command}: {error}", file=sys.stderr)
+        return 2

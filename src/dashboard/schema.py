@@ -1,0 +1,214 @@
+"""Raw tables to canonical incidents, and the rows that could not be taken, with reasons.
+
+The layout (ACLED, UCDP GED, GTD or a generic table) is recognised from its columns;
+each layout is a mapping from its column names to the canonical ones, so a new layout is
+a new entry in ``LAYOUTS``, not new code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.sources import LoaderError
+
+CANONICAL_COLUMNS = [
+    "event_id", "date", "country", "country_code", "admin1", "admin2", "place",
+    "latitude", "longitude", "geo_precision", "geo_method", "fatalities", "actor", "target",
+    "event_type", "notes", "source", "source_url", "dataset",
+]
+TEXT_COLUMNS = [
+    "event_id", "country", "country_code", "admin1", "admin2", "place", "actor", "target",
+    "event_type", "notes", "source", "source_url", "dataset",
+]
+GEO_PRECISIONS = ("exact", "place", "admin1", "country", "unresolved")
+GEO_METHODS = ("source", "gazetteer", "online", "manual")
+
+# Column names each layout uses for a canonical column, matched case-insensitively.
+GENERIC_SYNONYMS = {
+    "event_id": ["event_id", "id", "eventid", "event_id_cnty", "incident_id"],
+    "date": ["date", "event_date", "date_start", "day", "start_date"],
+    "country": ["country", "country_txt", "nation"],
+    "admin1": ["admin1", "adm_1", "provstate", "province", "state", "region"],
+    "admin2": ["admin2", "adm_2", "district"],
+    "place": ["place", "location", "where_coordinates", "city", "town", "locality"],
+    "latitude": ["latitude", "lat", "y"],
+    "longitude": ["longitude", "lon", "lng", "long", "x"],
+    "fatalities": ["fatalities", "best", "nkill", "deaths", "killed", "dead"],
+    "actor": ["actor", "actor1", "side_a", "gname", "perpetrator", "perpetrators", "group"],
+    "target": ["target", "actor2", "side_b", "targtype1_txt"],
+    "event_type": ["event_type", "attacktype1_txt", "type"],
+    "notes": ["notes", "summary", "source_headline", "description", "details"],
+    "source": ["source", "source_original", "scite1"],
+    "source_url": ["source_url", "url", "link"],
+}
+# A layout is recognised by columns only it has; ordered most specific first.
+LAYOUT_SIGNATURES = {
+    "acled": {"event_id_cnty", "geo_precision"},
+    "ucdp": {"where_prec", "best"},
+    "gtd": {"eventid", "iyear"},
+}
+# The sources' own location precision codes, mapped onto ours (UCDP codebook where_prec,
+# ACLED geo_precision, GTD specificity).
+SOURCE_PRECISION = {
+    "ucdp": ("where_prec", {"1": "exact", "2": "place", "3": "place", "4": "admin1",
+                            "5": "place", "6": "country", "7": "country"}),
+    "acled": ("geo_precision", {"1": "exact", "2": "place", "3": "admin1"}),
+    "gtd": ("specificity", {"1": "exact", "2": "place", "3": "place", "4": "admin1",
+                            "5": "country"}),
+}
+DATE_FORMATS = ["%d %B %Y", "%B %d %Y", "%B %d, %Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y"]
+FATALITIES_PATTERN = r"^\s*(?:c\.|ca\.|about|approx\.?|~)?\s*(\d+)"
+
+REASON_NO_DATE = "date missing or not recognised"
+REASON_HXL = "HXL hashtag row (column tags, not an incident)"
+
+
+@dataclass(frozen=True)
+class Table:
+    """The outcome of reading one file: accepted rows, rejected rows, the layout seen."""
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame  # the raw row, plus `row` (1-based data row) and `reason`
+    layout: str
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.accepted) + len(self.rejected)
+
+    def reason_counts(self) -> dict[str, int]:
+        return self.rejected["reason"].value_counts().to_dict() if len(self.rejected) else {}
+
+
+def detect_layout(columns: pd.Index) -> str:
+    names = {str(column).strip().lower() for column in columns}
+    for layout, signature in LAYOUT_SIGNATURES.items():
+        if signature <= names:
+            return layout
+    return "generic"
+
+
+def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str | None],
+              country_name: Callable[[str], str | None], layout: str = "auto",
+              mapping: dict[str, str] | None = None) -> Table:
+    """Canonical incidents from a frame of text cells.
+
+    ``country_code``/``country_name`` come from the gazetteer, so every spelling of a
+    country ends up as one name and one ISO code. ``mapping`` (canonical -> the file's
+    column) overrides what the column names suggest.
+    """
+    raw = raw.rename(columns=lambda column: str(column).strip())
+    layout = detect_layout(raw.columns) if layout == "auto" else layout
+    picked = pick_columns(raw.columns)
+    for canonical, name in (mapping or {}).items():
+        if name not in raw.columns:
+            raise LoaderError(f"no column named {name!r} for {canonical}; the columns are: "
+                              f"{', '.join(map(str, raw.columns))}")
+        picked[canonical] = name
+
+    def column(canonical: str) -> pd.Series:
+        if canonical in picked:
+            return raw[picked[canonical]].str.strip()
+        return pd.Series("", index=raw.index, dtype="string")
+
+    out = pd.DataFrame(index=raw.index)
+    out["event_id"] = column("event_id").str.replace(r"\.0$", "", regex=True)
+    out["date"] = parse_gtd_dates(raw) if layout == "gtd" else parse_dates(column("date"))
+    country_text = column("country")
+    codes = country_text.map(country_code, na_action="ignore").astype("string")
+    out["country"] = codes.map(country_name, na_action="ignore").astype("string").fillna(
+        country_text)
+    out["country_code"] = codes
+    for name in ("admin1", "admin2", "place", "actor", "target", "event_type", "notes",
+                 "source"):
+        out[name] = column(name)
+    url = column("source_url")
+    out["source_url"] = url.where(url.str.match(r"(?i)^https?://"), "")
+    latitude = pd.to_numeric(column("latitude"), errors="coerce")
+    longitude = pd.to_numeric(column("longitude"), errors="coerce")
+    unusable = (latitude.abs() > 90) | (longitude.abs() > 180) | ((latitude == 0) & (longitude == 0))
+    out["latitude"] = latitude.mask(unusable).astype("float64")
+    out["longitude"] = longitude.mask(unusable).astype("float64")
+    out["geo_precision"] = source_precision(raw, layout).where(out["latitude"].notna())
+    out["geo_method"] = pd.Series("source", index=raw.index).where(out["latitude"].notna())
+    out["fatalities"] = parse_counts(column("fatalities"))
+    out["dataset"] = dataset
+
+    missing_id = out["event_id"] == ""
+    out.loc[missing_id, "event_id"] = row_hashes(raw[missing_id])
+    for name in TEXT_COLUMNS:
+        out[name] = out[name].astype("string").replace("", pd.NA)
+    for name, values in (("geo_precision", GEO_PRECISIONS), ("geo_method", GEO_METHODS)):
+        out[name] = out[name].astype(pd.CategoricalDtype(values))
+
+    extras = raw.drop(columns=list(picked.values()))
+    extras = extras.drop(columns=[c for c in extras.columns if c in CANONICAL_COLUMNS])
+    out = pd.concat([out[CANONICAL_COLUMNS], extras], axis=1)
+
+    # HDX re-exports put HXL hashtags ("#geo+lat") under the header; a leading index
+    # column may still hold a number there, so one other filled cell is allowed.
+    tags = raw.apply(lambda col: col.str.match(r"#[a-z]")).sum(axis=1)
+    is_hxl = (tags >= 3) & (tags >= (raw != "").sum(axis=1) - 1)
+    reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
+    reasons = reasons.mask(out["date"].isna(), REASON_NO_DATE).mask(is_hxl, REASON_HXL)
+    bad = reasons.notna()
+    rejected = raw[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad])
+    return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected.reset_index(
+        drop=True), layout=layout)
+
+
+def pick_columns(columns: pd.Index) -> dict[str, str]:
+    """canonical -> the file's column, by synonyms; the first synonym present wins."""
+    lower = {column.lower(): column for column in columns}
+    picked = {}
+    for canonical, names in GENERIC_SYNONYMS.items():
+        present = [lower[name] for name in names if name in lower]
+        if present:
+            picked[canonical] = present[0]
+    return picked
+
+
+def parse_dates(text: pd.Series) -> pd.Series:
+    """Day dates from text: ISO first (vectorised), then each known format on the rest."""
+    text = text.str.strip()
+    dates = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    for date_format in DATE_FORMATS:
+        todo = dates.isna() & (text != "")
+        if not todo.any():
+            break
+        dates[todo] = pd.to_datetime(text[todo], format=date_format, errors="coerce")
+    return dates.dt.normalize().astype("datetime64[s]")
+
+
+def parse_gtd_dates(raw: pd.DataFrame) -> pd.Series:
+    """GTD dates from iyear/imonth/iday; 0 means unknown, so the month or day falls to 1."""
+    parts = {
+        "year": pd.to_numeric(raw["iyear"], errors="coerce"),
+        "month": pd.to_numeric(raw["imonth"], errors="coerce").replace(0, 1),
+        "day": pd.to_numeric(raw["iday"], errors="coerce").replace(0, 1),
+    }
+    return pd.to_datetime(pd.DataFrame(parts), errors="coerce").astype("datetime64[s]")
+
+
+def parse_counts(text: pd.Series) -> pd.Series:
+    """Counts from "13", "13+", "26 (+2 terrorists)", "c. 40"; anything else is missing."""
+    digits = text.str.extract(FATALITIES_PATTERN, expand=False)
+    return pd.to_numeric(digits, errors="coerce").astype("Int64")
+
+
+def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:
+    """Our geo_precision for rows whose coordinates came with the file."""
+    column, codes = SOURCE_PRECISION.get(layout, (None, {}))
+    if column is None or column not in raw.columns:
+        return pd.Series("exact", index=raw.index)
+    return raw[column].str.strip().str.replace(r"\.0$", "", regex=True).map(codes).fillna(
+        "place")
+
+
+def row_hashes(rows: pd.DataFrame) -> pd.Series:
+    """A stable id for rows without one: the hash of their cells, so reloads agree."""
+    joined = rows.astype(str).agg("\x1f".join, axis=1) if len(rows) else rows.index.to_series()
+    return joined.map(lambda text: "h" + hashlib.sha1(text.encode()).hexdigest()[:12])
