@@ -114,8 +114,9 @@ def run(args: argparse.Namespace) -> int:
     if args.file is not None:
         env["DASHBOARD_DATA"] = str(args.file.resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(APP_PATH),
-               f"--server.port={args.port}", "--browser.gatherUsageStats=false"]
-    return subprocess.call(command, env=env)
+               f"--server.port={args.port}"]
+    # From the project root, so Streamlit reads .streamlit/config.toml.
+    return subprocess.call(command, env=env, cwd=APP_PATH.parent)
 
 
 def main(argv: list[str] | None = None) -> int:

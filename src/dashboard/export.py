@@ -25,4 +25,5 @@ def to_csv_bytes(incidents: pd.DataFrame) -> bytes:
         dtype = safe[name].dtype
         if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
             safe[name] = neutralise(safe[name])
-    return safe.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d").encode()
+    # RFC 4180 line ends: with CRLF as terminator, a lone CR inside a cell gets quoted too.
+    return safe.to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d").encode()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.gazetteer import Gazetteer, normalize_name, split_type_word
+from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
 BIG_PLACE = 20_000
 KIND_RANK = {"country": 0, "admin1": 2}
@@ -39,9 +40,14 @@ def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     filled.index = incidents.index[todo]
 
     out = incidents.copy()
-    for name in ("latitude", "longitude", "geo_precision", "geo_method"):
+    for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
-    out.loc[todo & out["geo_precision"].isna(), "geo_precision"] = "unresolved"
+    precision = out["geo_precision"].astype("string")
+    precision[todo] = filled["geo_precision"].fillna("unresolved")
+    method = out["geo_method"].astype("string")
+    method[todo] = filled["geo_method"]
+    out["geo_precision"] = precision.astype(pd.CategoricalDtype(GEO_PRECISIONS))
+    out["geo_method"] = method.astype(pd.CategoricalDtype(GEO_METHODS))
     return out
 
 

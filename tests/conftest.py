@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "incidents.csv"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+needs_shared_data = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(), reason=f"reference data folder {SHARED_DATA} is absent"
+)
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write text (or bytes) to a file in tmp_path and return its path."""
+
+    def write(content: str | bytes, name: str = "incidents.csv") -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return path
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def no_dataset_env(monkeypatch):
+    """Tests choose their data explicitly; a DASHBOARD_DATA in the shell must not leak in."""
+    if "DASHBOARD_DATA" in os.environ:
+        monkeypatch.delenv("DASHBOARD_DATA")

@@ -1,0 +1,97 @@
+"""The page as Streamlit runs it (AppTest): no browser, real widgets and elements."""
+
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard.dataset import load_path
+from dashboard.export import to_csv_bytes
+from dashboard.filters import Filters, apply_filters
+
+from conftest import ROOT, SAMPLE
+
+APP = str(ROOT / "app.py")
+SMALL = """event_id,date,country,place,fatalities,actor,notes
+n1,2019-03-01,Nigeria,Maiduguri,4,ISWAP,one
+n2,2020-06-13,Nigeria,Monguno,20,ISWAP,two
+n3,2021-06-01,Nigeria,Xyzzy-unknown,,ISWAP,three
+i1,2016-07-03,Iraq,Baghdad,300,Islamic State,four
+a1,2021-06-12,Afghanistan,Kabul,7,ISKP,five
+bad,not a date,Iraq,Mosul,1,Islamic State,six
+"""
+
+
+@pytest.fixture
+def app(monkeypatch, write_csv):
+    """An AppTest of app.py on a file; a fresh cache, as a new server would have."""
+
+    def start(path=None) -> AppTest:
+        if path is not None:
+            monkeypatch.setenv("DASHBOARD_DATA", str(path))
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        return AppTest.from_file(APP, default_timeout=60).run()
+
+    return start
+
+
+def map_points(at: AppTest) -> list[dict]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    (layer,) = [layer for layer in spec["layers"] if layer["id"] == "incidents"]
+    return layer["data"]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def test_sample_opens_with_every_row_accounted_for(app):
+    at = app()
+    assert not at.exception
+    incidents = load_path(SAMPLE).accepted
+    figures = metrics(at)
+    assert int(figures["Incidents"].replace(",", "")) == len(incidents)
+    placed = len(map_points(at))
+    assert placed + int(figures["Not on the map"]) == len(incidents)
+    assert len(at.dataframe[0].value) == len(incidents)
+
+
+def test_country_and_period_change_map_table_and_export(app, write_csv):
+    at = app(write_csv(SMALL))
+    assert not at.exception
+    assert metrics(at)["Incidents"] == "5"  # the undated row is rejected, not shown
+    assert len(map_points(at)) == 5
+
+    at.sidebar.multiselect[0].select("Nigeria").run()
+    at.sidebar.slider[0].set_value((dt.date(2020, 1, 1), dt.date(2021, 6, 12))).run()
+    assert not at.exception
+
+    points = map_points(at)
+    assert {p["country"] for p in points} == {"Nigeria"}
+    assert sorted(p["date"] for p in points) == ["2020-06-13", "2021-06-01"]
+    assert metrics(at) == {"Incidents": "2", "Fatalities": "20", "Countries": "1",
+                           "Not on the map": "0"}  # Xyzzy falls back to Nigeria's point
+    assert at.dataframe[0].value["event_id"].tolist() == ["n2", "n3"]
+
+    filters = Filters(start=dt.date(2020, 1, 1), end=dt.date(2021, 6, 12),
+                      countries=("Nigeria",))
+    table = load_path(write_csv(SMALL)).accepted
+    exported = pd.read_csv(io.BytesIO(to_csv_bytes(apply_filters(table, filters))))
+    assert exported["event_id"].tolist() == ["n2", "n3"]
+
+
+def test_rejected_rows_are_listed(app, write_csv):
+    at = app(write_csv(SMALL))
+    expander_text = " ".join(m.value for m in at.sidebar.markdown)
+    assert "1: date missing or not recognised" in expander_text
+
+
+def test_unreadable_file_shows_an_error_not_a_traceback(app, write_csv):
+    at = app(write_csv(b"", "empty.csv"))
+    assert not at.exception
+    assert "empty" in at.error[0].value

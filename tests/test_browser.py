@@ -1,0 +1,122 @@
+"""The real thing: the app served by Streamlit, driven in Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dashboard.dataset import load_path
+from dashboard.export import to_csv_bytes
+from dashboard.filters import Filters, apply_filters
+
+from conftest import ROOT, SAMPLE
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+# Without the background-networking flags Chromium keeps dialling out, and this
+# machine's closed network refuses it many times a second.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+        reason="no Chromium here (apt-get install -y chromium); CI installs it and runs this",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    """`streamlit run app.py` on 127.0.0.1, on the bundled sample; its URL."""
+    port = free_port()
+    env = {**os.environ, "DASHBOARD_DATA": str(SAMPLE)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         f"--server.port={port}", "--server.address=127.0.0.1", "--server.headless=true",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail(f"streamlit did not become healthy: {process.stdout.read().decode()}")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1400,
+                                                                       "height": 1000})
+        yield context.new_page()
+        browser.close()
+
+
+def metric(page, label: str) -> str:
+    box = page.get_by_test_id("stMetric").filter(has_text=label)
+    return box.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_pick_a_country_and_download_exactly_its_rows(server, page, tmp_path):
+    incidents = load_path(SAMPLE).accepted
+    nigeria = apply_filters(incidents, Filters(countries=("Nigeria",)))
+    assert len(nigeria) > 0
+
+    page.goto(server)
+    page.wait_for_selector("canvas", timeout=90_000)
+    assert metric(page, "Incidents") == f"{len(incidents):,}"
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").click()
+    page.keyboard.type("Nigeria")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('[data-testid=stMetric]')].some("
+        "m => m.innerText.includes('Incidents') && m.innerText.includes(n))",
+        arg=f"\n{len(nigeria):,}", timeout=60_000,
+    )
+    assert metric(page, "Countries") == "1"
+    page.wait_for_selector("canvas", timeout=60_000)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard-nigeria.png", full_page=True)
+
+    button = page.get_by_role("button", name=re.compile(rf"Download {len(nigeria):,} rows"))
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    saved = tmp_path / "download.csv"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == to_csv_bytes(nigeria)
+    assert saved.read_bytes().count(b"\r\n") >= len(nigeria) + 1

@@ -1,0 +1,58 @@
+import io
+
+import pandas as pd
+import pytest
+
+from dashboard.export import neutralise, to_csv_bytes
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://evil.example","click")', '\'=HYPERLINK("http://evil.example","click")'),
+        ("+1 (555) 0100", "'+1 (555) 0100"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Mosul", "Mosul"),
+        ("a=b", "a=b"),  # only a leading trigger makes a formula
+        ("", ""),
+    ],
+)
+def test_neutralise(cell, written):
+    assert neutralise(pd.Series([cell], dtype="string"))[0] == written
+
+
+def read_back(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+
+
+def test_csv_is_formula_safe_and_numbers_stay_numbers():
+    frame = pd.DataFrame({
+        "notes": pd.Series(["=1+1", "fine"], dtype="string"),
+        "longitude": [-1.53, 13.1],  # a negative number is a number, not a formula
+        "fatalities": pd.array([-0, 7], dtype="Int64"),
+        "date": pd.to_datetime(["2021-06-12", "2020-01-01"]),
+    })
+    back = read_back(to_csv_bytes(frame))
+    assert back["notes"].tolist() == ["'=1+1", "fine"]
+    assert back["longitude"].tolist() == ["-1.53", "13.1"]
+    assert back["fatalities"].tolist() == ["0", "7"]
+    assert back["date"].tolist() == ["2021-06-12", "2020-01-01"]
+
+
+def test_line_breaks_inside_text_stay_in_their_row():
+    frame = pd.DataFrame({
+        "event_id": pd.Series(["a", "b", "c"], dtype="string"),
+        "notes": pd.Series(["first line\rsecond", "one\r\ntwo\nthree", "plain"], dtype="string"),
+    })
+    back = read_back(to_csv_bytes(frame))
+    assert back["event_id"].tolist() == ["a", "b", "c"]
+    assert back["notes"].tolist() == ["first line\rsecond", "one\r\ntwo\nthree", "plain"]
+
+
+def test_missing_values_are_empty_cells():
+    frame = pd.DataFrame({"place": pd.Series([pd.NA, "Gao"], dtype="string"),
+                          "fatalities": pd.array([None, 3], dtype="Int64")})
+    assert to_csv_bytes(frame) == b"place,fatalities\r\n,\r\nGao,3\r\n"

@@ -1,0 +1,98 @@
+import math
+
+import pandas as pd
+import pytest
+
+from dashboard.gazetteer import load_gazetteer, normalize_name, split_type_word
+from dashboard.geocode import geocode, resolve
+
+
+def km(lat1, lon1, lat2, lon2):
+    """Great-circle distance, to check a point lands in the right town."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(a))
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Sāmarrā’", "samarra"),  # curly apostrophe, macrons
+        ("Al Fallūjah", "fallujah"),
+        ("al-Qa'im", "qaim"),
+        ("Deir ez-Zor", "deir ez zor"),
+        ("Mocímboa da Praia", "mocimboa da praia"),
+        ("  KABUL  ", "kabul"),
+        ("Alexandria", "alexandria"),  # "al" only as a separate word
+    ],
+)
+def test_normalize_name(text, key):
+    assert normalize_name(text) == key
+
+
+def test_split_type_word():
+    assert split_type_word("nineveh governorate") == ("nineveh", "admin1")
+    assert split_type_word("fallujah town") == ("fallujah", "place")
+    assert split_type_word("state") == ("state", None)  # nothing left: not a type word
+
+
+# (place text, row's country code, expected country, precision, expected point or None)
+CASES = [
+    ("Mosul", "IQ", "IQ", "place", (36.34, 43.12)),
+    ("Mosul", None, "IQ", "place", (36.34, 43.12)),
+    ("Mossoul", None, "IQ", "place", (36.34, 43.12)),  # French spelling, an alternate name
+    ("Kabul", "AF", "AF", "place", (34.53, 69.17)),
+    ("Al Fallūjah town", "IQ", "IQ", "place", (33.35, 43.78)),
+    ("Kirkuk", "IQ", "IQ", "place", (35.47, 44.39)),  # the city, not the governorate
+    ("Gao", "ML", "ML", "place", (16.27, -0.04)),  # not the governorate, not Gao in BF
+    ("Ménaka, Mali", None, "ML", "place", (15.92, 2.40)),  # hint from the text
+    ("Palma", "MZ", "MZ", "place", (-10.77, 40.47)),  # hand-kept: not Palma de Mallorca
+    ("Palma District, Mozambique", None, "MZ", "place", (-10.77, 40.47)),
+    ("Cabo Delgado", "MZ", "MZ", "admin1", None),
+    ("Borno", "NG", "NG", "admin1", None),
+    ("Niger", "NG", "NG", "admin1", None),  # Niger State in a Nigerian row
+    ("Niger", None, "NE", "country", None),  # with no hint, the country
+    ("Nigeria", "NG", "NG", "country", None),
+    ("Nowhere-on-earth-xyz", "NE", "NE", "country", None),  # falls back to the country
+]
+
+
+@pytest.mark.parametrize(("place", "hint", "country", "precision", "point"), CASES)
+def test_resolve(place, hint, country, precision, point):
+    gazetteer = load_gazetteer()
+    query = pd.DataFrame({"place": [place], "admin1": [None], "country_code": [hint]},
+                         dtype="string")
+    result = resolve(query, gazetteer).iloc[0]
+    assert result["geo_precision"] == precision
+    assert result["geo_method"] == "gazetteer"
+    if precision == "country":
+        expected = gazetteer.countries.set_index("country_code").loc[country]
+        assert (result["latitude"], result["longitude"]) == (expected["latitude"],
+                                                             expected["longitude"])
+    if point:
+        assert km(result["latitude"], result["longitude"], *point) < 10
+
+
+def test_unknown_place_without_country_is_unresolved_and_kept():
+    incidents = pd.DataFrame({
+        "place": ["Xyzzy-not-a-place", "Mosul"], "admin1": [None, None],
+        "country_code": [None, "IQ"], "latitude": [float("nan")] * 2,
+        "longitude": [float("nan")] * 2,
+        "geo_precision": pd.Categorical([None, None]),
+        "geo_method": pd.Categorical([None, None]),
+    }).astype({"place": "string", "admin1": "string", "country_code": "string"})
+    out = geocode(incidents, load_gazetteer())
+    assert len(out) == 2
+    assert out["geo_precision"].tolist() == ["unresolved", "place"]
+    assert pd.isna(out["latitude"][0])
+    assert pd.isna(out["geo_method"][0])
+
+
+def test_source_coordinates_are_kept():
+    incidents = pd.DataFrame({
+        "place": ["Mosul"], "admin1": [None], "country_code": ["IQ"], "latitude": [36.0],
+        "longitude": [43.0], "geo_precision": ["exact"], "geo_method": ["source"],
+    }).astype({"place": "string", "admin1": "string", "country_code": "string"})
+    out = geocode(incidents, load_gazetteer())
+    assert out.iloc[0][["latitude", "longitude", "geo_method"]].tolist() == [36.0, 43.0, "source"]

@@ -1,0 +1,129 @@
+import pandas as pd
+import pytest
+
+from dashboard.gazetteer import load_gazetteer
+from dashboard.schema import (
+    REASON_HXL,
+    REASON_NO_DATE,
+    detect_layout,
+    normalize,
+    parse_counts,
+    parse_dates,
+)
+
+
+def run(frame: pd.DataFrame, **kwargs):
+    gazetteer = load_gazetteer()
+    raw = frame.astype("string").fillna("")
+    return normalize(raw, "custom", gazetteer.country_code, gazetteer.country_name, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2021-06-12", "2021-06-12"),
+        ("2009-06-09 00:00:00.000", "2009-06-09"),  # UCDP on HDX
+        ("12 June 2021", "2021-06-12"),  # ACLED export tool
+        ("June 12 2021", "2021-06-12"),
+        ("June 12, 2021", "2021-06-12"),
+        ("12/06/2021", "2021-06-12"),  # day first, as most of the world writes it
+        ("2021/06/12", "2021-06-12"),
+        ("", None),
+        ("soon", None),
+    ],
+)
+def test_parse_dates(text, expected):
+    parsed = parse_dates(pd.Series([text], dtype="string"))[0]
+    assert (None if pd.isna(parsed) else parsed.strftime("%Y-%m-%d")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13", 13),
+        ("13+", 13),
+        ("26  (+2 terrorists)", 26),  # Wikipedia list: attackers in brackets
+        ("c. 40", 40),
+        ("0", 0),
+        ("Unknown", None),  # missing, not rejected
+        ("", None),
+    ],
+)
+def test_parse_counts(text, expected):
+    parsed = parse_counts(pd.Series([text], dtype="string"))[0]
+    assert (None if pd.isna(parsed) else int(parsed)) == expected
+
+
+@pytest.mark.parametrize(
+    ("columns", "layout"),
+    [
+        (["event_id_cnty", "event_date", "geo_precision", "location"], "acled"),
+        (["EVENT_ID_CNTY", "EVENT_DATE", "GEO_PRECISION"], "acled"),  # upper-case export
+        (["id", "date_start", "where_prec", "best", "where_coordinates"], "ucdp"),
+        (["eventid", "iyear", "imonth", "iday", "city"], "gtd"),
+        (["date", "country", "place"], "generic"),
+    ],
+)
+def test_detect_layout(columns, layout):
+    assert detect_layout(pd.Index(columns)) == layout
+
+
+def test_every_row_is_accepted_or_rejected_with_a_reason():
+    frame = pd.DataFrame({
+        "date": ["#date", "2021-06-12", "not a date", "2020-01-01"],
+        "country": ["#country+name", "Afghanistan", "Iraq", "DRC"],
+        "place": ["#loc+name", "Kabul", "Mosul", "Beni"],
+        "latitude": ["#geo+lat", "", "", "0"],
+        "longitude": ["#geo+lon", "", "", "0"],
+    })
+    table = run(frame)
+    assert table.rows_in == 4
+    assert len(table.accepted) == 2
+    assert table.rejected["reason"].tolist() == [REASON_HXL, REASON_NO_DATE]
+    assert table.rejected["row"].tolist() == [1, 3]
+    # (0, 0) is how many exports write "unknown", not a point in the Gulf of Guinea.
+    assert table.accepted["latitude"].isna().all()
+
+
+def test_canonical_values():
+    frame = pd.DataFrame({
+        "Date": ["2016-07-03", "2016-07-03"],
+        "Country": ["syrian arab republic", "Congo, Democratic Republic of the"],
+        "Location": ["Raqqa", "Beni"],
+        "Deaths": ["13+", "Unknown"],
+        "URL": ["javascript:alert(1)", "https://example.org/a"],
+        "extra_field": ["kept", "too"],
+    })
+    accepted = run(frame).accepted
+    assert accepted["country"].tolist() == ["Syria", "Democratic Republic of the Congo"]
+    assert accepted["country_code"].tolist() == ["SY", "CD"]
+    assert accepted["fatalities"].tolist()[0] == 13
+    assert pd.isna(accepted["fatalities"].tolist()[1])
+    assert pd.isna(accepted["source_url"][0])  # only http(s) links survive
+    assert accepted["source_url"][1] == "https://example.org/a"
+    assert accepted["extra_field"].tolist() == ["kept", "too"]  # travels along
+    assert accepted["event_id"].str.match(r"^h[0-9a-f]{12}$").all()
+    assert accepted["event_id"].nunique() == 2
+
+
+def test_generated_ids_are_stable():
+    frame = pd.DataFrame({"date": ["2021-01-01"], "place": ["Gao"]})
+    assert run(frame).accepted["event_id"][0] == run(frame).accepted["event_id"][0]
+
+
+def test_gtd_dates_with_unknown_day_and_source_coordinates():
+    frame = pd.DataFrame({
+        "eventid": ["201401010001", "201406000002"], "iyear": ["2014", "2014"],
+        "imonth": ["1", "6"], "iday": ["1", "0"], "country_txt": ["Iraq", "Iraq"],
+        "city": ["Fallujah", "Mosul"], "latitude": ["33.35", ""],
+        "longitude": ["43.78", ""], "specificity": ["1", "5"],
+    })
+    accepted = run(frame).accepted
+    assert accepted["date"].dt.strftime("%Y-%m-%d").tolist() == ["2014-01-01", "2014-06-01"]
+    assert accepted["geo_precision"].tolist()[0] == "exact"
+    assert accepted["geo_method"].tolist()[0] == "source"
+
+
+def test_user_mapping_overrides_synonyms():
+    frame = pd.DataFrame({"date": ["2021-01-01"], "Ort": ["Gao"], "place": ["ignored"]})
+    assert run(frame, mapping={"place": "Ort"}).accepted["place"][0] == "Gao"
