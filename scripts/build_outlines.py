@@ -1,4 +1,4 @@
-"""Build data/countries.geojson, the offline basemap, from the world-atlas npm package.
+"""Build static/countries.geojson, the offline basemap, from the world-atlas npm package.
 
     cd "$(mktemp -d)" && npm pack world-atlas@2 && tar xzf world-atlas-*.tgz
     python scripts/build_outlines.py package/countries-110m.json
@@ -13,7 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "countries.geojson"
+# Served by Streamlit's static file serving, so the browser fetches it once and caches it
+# instead of receiving it inside every map spec.
+OUT = Path(__file__).resolve().parents[1] / "static" / "countries.geojson"
 # Antarctica spans every longitude; drawn flat it smears a band across the map's foot.
 DROP_IDS = {"010"}
 DECIMALS = 2  # about 1 km, well below what the 1:110m outlines resolve
@@ -41,6 +43,10 @@ def ring(indexes: list[int], arcs: list) -> list[list[float]]:
     for index in indexes:
         arc = arcs[index] if index >= 0 else arcs[~index][::-1]
         points.extend(arc if not points else arc[1:])  # arcs share their end points
+    # Fiji and Chukotka cross the antimeridian: drawn as they are, the jump from +180 to
+    # -180 paints a line across the whole map. Past 180 degrees the ring stays whole.
+    if any(abs(a[0] - b[0]) > 180 for a, b in zip(points, points[1:], strict=False)):
+        points = [[x + 360 if x < 0 else x, y] for x, y in points]
     return points
 
 

@@ -95,3 +95,18 @@ def test_unreadable_file_shows_an_error_not_a_traceback(app, write_csv):
     at = app(write_csv(b"", "empty.csv"))
     assert not at.exception
     assert "empty" in at.error[0].value
+
+
+def test_map_spec_ships_only_what_the_map_needs(app, write_csv):
+    at = app(write_csv(SMALL))
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    (outlines,) = [layer for layer in spec["layers"] if layer["id"] == "countries"]
+    # Outlines and basemap style are URLs on the app's own server, not tiles from a host.
+    assert outlines["data"] == "app/static/countries.geojson"
+    assert spec["mapStyle"] == "app/static/basemap-style.json"
+    for url in (outlines["data"], spec["mapStyle"]):
+        assert json.loads((ROOT / url.removeprefix("app/")).read_text())
+    point = map_points(at)[0]
+    assert set(point) == {"longitude", "latitude", "radius", "colour", "place", "country",
+                          "date", "actor", "fatalities", "geo_precision"}
+    assert "notes" not in json.dumps(spec)

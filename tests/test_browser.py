@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -22,6 +23,7 @@ from conftest import ROOT, SAMPLE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
+MAP_CANVAS = "[data-testid=stDeckGlJsonChart] canvas"
 # Without the background-networking flags Chromium keeps dialling out, and this
 # machine's closed network refuses it many times a second.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -44,15 +46,16 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server():
+def server(tmp_path):
     """`streamlit run app.py` on 127.0.0.1, on the bundled sample; its URL."""
     port = free_port()
     env = {**os.environ, "DASHBOARD_DATA": str(SAMPLE)}
+    log = (tmp_path / "streamlit.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          f"--server.port={port}", "--server.address=127.0.0.1", "--server.headless=true",
          "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -65,10 +68,12 @@ def server():
             time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail(f"streamlit did not become healthy: {process.stdout.read().decode()}")
+        log.close()
+        pytest.fail(f"streamlit did not become healthy: {log.name}")
     yield url
     process.terminate()
     process.wait(timeout=20)
+    log.close()
 
 
 @pytest.fixture
@@ -92,9 +97,11 @@ def test_pick_a_country_and_download_exactly_its_rows(server, page, tmp_path):
     incidents = load_path(SAMPLE).accepted
     nigeria = apply_filters(incidents, Filters(countries=("Nigeria",)))
     assert len(nigeria) > 0
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
 
     page.goto(server)
-    page.wait_for_selector("canvas", timeout=90_000)
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
     assert metric(page, "Incidents") == f"{len(incidents):,}"
 
     sidebar = page.get_by_test_id("stSidebar")
@@ -108,7 +115,14 @@ def test_pick_a_country_and_download_exactly_its_rows(server, page, tmp_path):
         arg=f"\n{len(nigeria):,}", timeout=60_000,
     )
     assert metric(page, "Countries") == "1"
-    page.wait_for_selector("canvas", timeout=60_000)
+    page.wait_for_selector(MAP_CANVAS, timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    # Offline by design: outlines and basemap style come from the app's own server.
+    assert any(url.endswith("countries.geojson") for url in requested)
+    outside = [url for url in requested
+               if urlparse(url.removeprefix("blob:")).netloc != urlparse(server).netloc
+               and not url.startswith("data:")]
+    assert outside == []
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "dashboard-nigeria.png", full_page=True)

@@ -30,6 +30,8 @@ APOSTROPHES = "'’‘ʼʻ`´ʿʾ"
 # Arabic articles written as a separate word ("Al Fallujah", "ad-Dawr"): the gazetteer
 # spells the same town with and without them, so both sides drop them.
 ARTICLE_PREFIX = re.compile(r"^(?:al|el|ar|as|ad|an|at|az|ash|ath)\s+(?=\S{2})")
+# "Tall Tamr", "Tell Tamer", "Tal Tamr": one Arabic word for a mound, many spellings.
+TELL_PREFIX = re.compile(r"^(?:tall|tell|tel)\s+(?=\S{2})")
 NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Trailing words that say what kind of place a name is ("Al Fallujah town", "Nineveh
 # governorate"). They are dropped from the key and kept as a preference for that kind;
@@ -55,7 +57,7 @@ def normalize_name(text: object) -> str:
     for mark in APOSTROPHES:
         ascii_only = ascii_only.replace(mark, "")
     folded = NON_ALNUM.sub(" ", ascii_only.casefold()).strip()
-    return ARTICLE_PREFIX.sub("", folded)
+    return TELL_PREFIX.sub("tal ", ARTICLE_PREFIX.sub("", folded))
 
 
 def split_type_word(key: str) -> tuple[str, str | None]:

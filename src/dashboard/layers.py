@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
-from functools import cache
 
 import pandas as pd
 import pydeck as pdk
 
-from dashboard.gazetteer import DATA_DIR
-
-OUTLINES_PATH = DATA_DIR / "countries.geojson"
+# Country outlines (Natural Earth via world-atlas), served by Streamlit from static/
+# (server.enableStaticServing): a 160 kB file the browser fetches once from this server,
+# where inlined it would add 1 MB of JSON5 to parse on every rerun.
+OUTLINES_URL = "app/static/countries.geojson"
 # Only these reach the browser: the tooltip's fields and the point's position and size.
 MAP_COLUMNS = ["longitude", "latitude", "radius", "place", "country", "date", "actor",
                "fatalities", "geo_precision"]
@@ -22,11 +21,9 @@ TOOLTIP = ("{place}, {country}\n{date}\n{actor}\nFatalities: {fatalities}\n"
 COLOUR_PRECISE = [200, 40, 40, 200]
 COLOUR_COARSE = [240, 150, 50, 140]
 WORLD_VIEW = pdk.ViewState(latitude=20, longitude=30, zoom=1.2)
-
-
-@cache
-def country_outlines() -> dict:
-    return json.loads(OUTLINES_PATH.read_text())
+# A basemap style with no sources (just the sea colour), served by the app: Streamlit
+# puts CARTO's tiles under a map that names no style, and the map must work offline.
+OFFLINE_STYLE_URL = "app/static/basemap-style.json"
 
 
 def map_points(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -36,8 +33,9 @@ def map_points(incidents: pd.DataFrame) -> pd.DataFrame:
     points = pd.DataFrame({
         "longitude": placed["longitude"].round(4),
         "latitude": placed["latitude"].round(4),
-        # Area grows with deaths: radius with the square root; a floor keeps 0 visible.
-        "radius": (6000 + 5000 * fatalities.fillna(0) ** 0.5).round().astype("int64"),
+        # Screen pixels, so points stay readable at any zoom; area grows with deaths
+        # (radius with the square root), a floor keeps an incident with none visible.
+        "radius": (3 + 1.5 * fatalities.fillna(0) ** 0.5).clip(upper=30).round(1),
         "place": placed["place"].fillna(placed["admin1"]).fillna("(no place)"),
         "country": placed["country"].fillna("(no country)"),
         "date": placed["date"].dt.strftime("%Y-%m-%d"),
@@ -56,24 +54,27 @@ def fit_view(points: pd.DataFrame) -> pdk.ViewState:
         return WORLD_VIEW
     west, east = points["longitude"].min(), points["longitude"].max()
     south, north = points["latitude"].min(), points["latitude"].max()
-    span = max(east - west, (north - south) * 1.6, 0.5)
-    zoom = max(0.5, min(8.0, math.log2(360 / span) - 0.3))
+    # The map is about 1.6:1; a floor of a few degrees keeps one town in its region.
+    span = max(east - west, (north - south) * 1.6, 4.0)
+    # deck.gl draws the world 512 px wide at zoom 0; the map is about 700 px wide.
+    zoom = max(0.5, math.log2(360 * 700 / (512 * span)))
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
 
 
 def build_deck(incidents: pd.DataFrame) -> pdk.Deck:
     points = map_points(incidents)
     outlines = pdk.Layer(
-        "GeoJsonLayer", data=country_outlines(), id="countries", stroked=True, filled=True,
+        "GeoJsonLayer", data=OUTLINES_URL, id="countries", stroked=True, filled=True,
         get_fill_color=[238, 238, 232], get_line_color=[150, 150, 150], line_width_min_pixels=1,
     )
     incidents_layer = pdk.Layer(
         "ScatterplotLayer", data=points, id="incidents", pickable=True, opacity=0.8,
         get_position=["longitude", "latitude"], get_radius="radius", get_fill_color="colour",
-        radius_min_pixels=3, radius_max_pixels=40, stroked=True, get_line_color=[80, 0, 0],
+        # pydeck reads a bare string as an accessor expression; quotes make it a literal.
+        radius_units="'pixels'", stroked=True, get_line_color=[80, 0, 0],
         line_width_min_pixels=1,
     )
     return pdk.Deck(
         layers=[outlines, incidents_layer], initial_view_state=fit_view(points),
-        map_provider=None, map_style=None, tooltip={"text": TOOLTIP},
+        map_style=OFFLINE_STYLE_URL, tooltip={"text": TOOLTIP},
     )

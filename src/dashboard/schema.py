@@ -129,7 +129,9 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     out["source_url"] = url.where(url.str.match(r"(?i)^https?://"), "")
     latitude = pd.to_numeric(column("latitude"), errors="coerce")
     longitude = pd.to_numeric(column("longitude"), errors="coerce")
-    unusable = (latitude.abs() > 90) | (longitude.abs() > 180) | ((latitude == 0) & (longitude == 0))
+    out_of_range = (latitude.abs() > 90) | (longitude.abs() > 180)
+    # (0, 0) is how many exports write "unknown", not a point in the Gulf of Guinea.
+    unusable = out_of_range | ((latitude == 0) & (longitude == 0))
     out["latitude"] = latitude.mask(unusable).astype("float64")
     out["longitude"] = longitude.mask(unusable).astype("float64")
     out["geo_precision"] = source_precision(raw, layout).where(out["latitude"].notna())
@@ -211,4 +213,4 @@ def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:
 def row_hashes(rows: pd.DataFrame) -> pd.Series:
     """A stable id for rows without one: the hash of their cells, so reloads agree."""
     joined = rows.astype(str).agg("\x1f".join, axis=1) if len(rows) else rows.index.to_series()
-    return joined.map(lambda text: "h" + hashlib.sha1(text.encode()).hexdigest()[:12])
+    return joined.map(lambda text: "h" + hashlib.sha256(text.encode()).hexdigest()[:12])
