@@ -9,6 +9,7 @@ domain) as TopoJSON; this decodes the shared arcs into plain GeoJSON polygons.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def ring(indexes: list[int], arcs: list) -> list[list[float]]:
         points.extend(arc if not points else arc[1:])  # arcs share their end points
     # Fiji and Chukotka cross the antimeridian: drawn as they are, the jump from +180 to
     # -180 paints a line across the whole map. Past 180 degrees the ring stays whole.
-    if any(abs(a[0] - b[0]) > 180 for a, b in zip(points, points[1:], strict=False)):
+    if any(abs(a[0] - b[0]) > 180 for a, b in itertools.pairwise(points)):
         points = [[x + 360 if x < 0 else x, y] for x, y in points]
     return points
 

@@ -12,8 +12,8 @@ import pydeck as pdk
 # where inlined it would add 1 MB of JSON5 to parse on every rerun.
 OUTLINES_URL = "app/static/countries.geojson"
 # Only these reach the browser: the tooltip's fields and the point's position and size.
-MAP_COLUMNS = ["longitude", "latitude", "radius", "place", "country", "date", "actor",
-               "fatalities", "geo_precision"]
+MAP_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
+               "actor", "fatalities", "geo_precision"]
 TOOLTIP = ("{place}, {country}\n{date}\n{actor}\nFatalities: {fatalities}\n"
            "Placed at: {geo_precision} level")
 # Incidents placed only at region or country level are drawn paler: their point is a
@@ -45,7 +45,7 @@ def map_points(incidents: pd.DataFrame) -> pd.DataFrame:
     })
     coarse = points["geo_precision"].isin(["admin1", "country"])
     points["colour"] = [COLOUR_COARSE if c else COLOUR_PRECISE for c in coarse]
-    return points.astype({c: "object" for c in MAP_COLUMNS[3:]})
+    return points[MAP_COLUMNS]
 
 
 def fit_view(points: pd.DataFrame) -> pdk.ViewState:
