@@ -77,7 +77,7 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     result["latitude"] = best["latitude"].astype("float64")
     result["longitude"] = best["longitude"].astype("float64")
     result["geo_precision"] = best["kind"].astype("string")
-    result["geo_method"] = best["kind"].notna().map({True: "gazetteer", False: pd.NA})
+    result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string")
     # Nothing matched the place text: the row's country is still worth a point.
     hints = attempts.drop_duplicates("qid").set_index("qid")["hint"].reindex(result.index)
     countries = gazetteer.countries.set_index("country_code")

@@ -150,16 +150,21 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     extras = extras.drop(columns=[c for c in extras.columns if c in CANONICAL_COLUMNS])
     out = pd.concat([out[CANONICAL_COLUMNS], extras], axis=1)
 
-    # HDX re-exports put HXL hashtags ("#geo+lat") under the header; a leading index
-    # column may still hold a number there, so one other filled cell is allowed.
-    tags = raw.apply(lambda col: col.str.match(r"#[a-z]")).sum(axis=1)
-    is_hxl = (tags >= 3) & (tags >= (raw != "").sum(axis=1) - 1)
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
-    reasons = reasons.mask(out["date"].isna(), REASON_NO_DATE).mask(is_hxl, REASON_HXL)
+    reasons = reasons.mask(out["date"].isna(), REASON_NO_DATE)
+    if len(raw) and is_hxl_row(raw.iloc[0]):
+        reasons.iloc[0] = REASON_HXL
     bad = reasons.notna()
     rejected = raw[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad])
     return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected.reset_index(
         drop=True), layout=layout)
+
+
+def is_hxl_row(row: pd.Series) -> bool:
+    """HDX re-exports put HXL hashtags ("#geo+lat") right under the header; a leading
+    index column may still hold a number there, so one other filled cell is allowed."""
+    tags = row.str.match(r"#[a-z]").sum()
+    return bool(tags >= 3 and tags >= (row != "").sum() - 1)
 
 
 def pick_columns(columns: pd.Index) -> dict[str, str]:
