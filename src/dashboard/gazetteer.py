@@ -23,7 +23,7 @@ ADDITIONS_PATH = DATA_DIR / "gazetteer_additions.csv"
 # Kinds of gazetteer entry, coarsest last; they map one to one onto geo_precision.
 KINDS = ("place", "admin1", "country")
 GAZETTEER_COLUMNS = [
-    "key", "name", "kind", "country_code", "latitude", "longitude", "population",
+    "key", "skeleton", "name", "kind", "country_code", "latitude", "longitude", "population",
 ]
 
 APOSTROPHES = "'’‘ʼʻ`´ʿʾ"
@@ -40,7 +40,8 @@ TYPE_WORDS = {
     "town": "place", "village": "place", "city": "place",
     "province": "admin1", "governorate": "admin1", "region": "admin1", "state": "admin1",
     "prefecture": "admin1", "department": "admin1",
-    "district": None, "county": None, "municipality": None,
+    "suburb": "place", "neighbourhood": "place", "neighborhood": "place",
+    "district": None, "county": None, "municipality": None, "lga": None, "area": None,
 }
 
 
@@ -58,6 +59,18 @@ def normalize_name(text: object) -> str:
         ascii_only = ascii_only.replace(mark, "")
     folded = NON_ALNUM.sub(" ", ascii_only.casefold()).strip()
     return TELL_PREFIX.sub("tal ", ARTICLE_PREFIX.sub("", folded))
+
+
+def skeleton(key: str) -> str:
+    """The consonants of a key, for transliterations that differ only in vowels.
+
+    "sayyeda zeinab" and "sayyidah zaynab" are one place; so are "bzaah" and "bza a".
+    Vowels, y, w and h vary between transliteration schemes, and doubled letters with
+    them. Keys whose skeleton is under four letters are too short to trust ("").
+    """
+    consonants = re.sub(r"[aeiouywh]+", "", key)
+    consonants = re.sub(r"(.)\1+", r"\1", consonants.replace("q", "k"))
+    return consonants if len(consonants.replace(" ", "")) >= 4 else ""
 
 
 def split_type_word(key: str) -> tuple[str, str | None]:
@@ -91,8 +104,9 @@ class Gazetteer:
 def read_additions(path: Path = ADDITIONS_PATH) -> pd.DataFrame:
     """Hand-kept places the packages lack, one row per name, each with a source note."""
     additions = pd.read_csv(path, dtype={"country_code": str}, keep_default_na=False)
+    keys = additions["name"].map(normalize_name)
     additions = additions.assign(
-        key=additions["name"].map(normalize_name),
+        key=keys, skeleton=keys.map(skeleton),
         population=additions["population"].replace("", 0).astype("int64"),
     )
     return additions[GAZETTEER_COLUMNS]

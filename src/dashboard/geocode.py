@@ -2,11 +2,14 @@
 
 Layers, first that answers wins: coordinates the source gave -> the embedded gazetteer,
 constrained by the row's country -> the country's own point -> unresolved. Each distinct
-(place, admin1, country) is resolved once, however many rows share it.
+(place, admin2, admin1, country) is resolved once, however many rows share it.
 
-Ranking, the part worth explaining. A name is split on commas ("Ménaka, Mali",
-"Palma District, Mozambique"): a trailing part that names a country becomes the country
-hint when the row has none, the other parts are tried in order after the first. Each
+Ranking, the part worth explaining. The place text is split into attempts, tried in
+order: its comma-separated parts ("Ménaka, Mali"; a trailing part that names a country
+becomes the country hint when the row has none), each with its alternatives ("Kobane/Ayn
+al Arab", "Al-Rai (Choban Bey)"); then the row's admin2 and admin1 columns. Each
+attempt is looked up by its normalised key, and only if no attempt matches, by its
+consonant skeleton (transliterations that differ in vowels: "Sayyeda Zeinab"). An
 attempt's candidates are ranked, lowest first:
 
     type word says so ("Nineveh governorate")      -1   the kind the word names
@@ -16,23 +19,34 @@ attempt's candidates are ranked, lowest first:
     a smaller place elsewhere                        3
 
 then by population. A candidate outside the row's country never wins: "Niger" in a row
-for Nigeria is Niger State, and with no country at all it is the country Niger.
+for Nigeria is Niger State, and with no country at all it is the country Niger. The
+precision reported is the coarser of what matched and what the text named: a village
+placed by its district's town is `admin2`, not `place`. With no country hint, a best
+candidate that ties with candidates in other countries is flagged ambiguous (Gao).
 """
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
-from dashboard.gazetteer import Gazetteer, normalize_name, split_type_word
+from dashboard.gazetteer import Gazetteer, normalize_name, skeleton, split_type_word
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
 BIG_PLACE = 20_000
+# Most admin-1 regions fit in this radius around their point (Borno, Nineveh, Tillabéri).
+ANCHOR_KM = 300
+EARTH_KM = 6371.0
 KIND_RANK = {"country": 0, "admin1": 2}
-QUERY_COLUMNS = ["place", "admin1", "country_code"]
+QUERY_COLUMNS = ["place", "admin2", "admin1", "country_code"]
+ALTERNATIVES = re.compile(r"[/()]")
+RESULT_COLUMNS = ["latitude", "longitude", "geo_precision", "geo_method", "geo_ambiguous"]
 
 
 def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """A copy of ``incidents`` with latitude, longitude, geo_precision, geo_method filled."""
+    """A copy of ``incidents`` with the RESULT_COLUMNS filled where it had no point."""
     todo = incidents["latitude"].isna() | incidents["longitude"].isna()
     queries = incidents.loc[todo, QUERY_COLUMNS].drop_duplicates()
     found = resolve(queries, gazetteer)
@@ -42,6 +56,9 @@ def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     out = incidents.copy()
     for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
+    ambiguous = pd.Series(False, index=out.index)
+    ambiguous[todo] = filled["geo_ambiguous"].astype("boolean").fillna(False).astype(bool)
+    out["geo_ambiguous"] = ambiguous
     precision = out["geo_precision"].astype("string")
     precision[todo] = filled["geo_precision"].fillna("unresolved")
     method = out["geo_method"].astype("string")
@@ -54,30 +71,31 @@ def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
 def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """Best point per distinct query (QUERY_COLUMNS); misses come back with NaN points."""
     queries = queries.reset_index(drop=True)
+    if queries.empty:
+        return queries.reindex(columns=QUERY_COLUMNS + RESULT_COLUMNS)
     attempts = pd.DataFrame(
         [attempt for qid, row in enumerate(queries.itertuples(index=False))
-         for attempt in plan_attempts(qid, row.place, row.admin1, row.country_code, gazetteer)],
-        columns=["qid", "order", "key", "prefer", "hint"],
+         for attempt in plan_attempts(qid, row, gazetteer)],
+        columns=["qid", "order", "key", "prefer", "level", "hint"],
     )
-    candidates = attempts.merge(gazetteer.entries, on="key")
-    in_hint = candidates["hint"].isna() | (candidates["country_code"] == candidates["hint"])
-    candidates = candidates[in_hint].copy()
-    kind = candidates["kind"].astype(str)
-    rank = kind.map(KIND_RANK).where(kind != "place", 3).astype(float)
-    # Within one country a town beats the region named after it (Gao, Idlib, Ménaka);
-    # across countries only a big town does (Borno the Nigerian state, not Borna in Saxony).
-    important = candidates["hint"].notna() | (candidates["population"] >= BIG_PLACE)
-    rank = rank.mask((kind == "place") & important, 1)
-    candidates["rank"] = rank.mask(kind == candidates["prefer"], -1)
-    best = (candidates.sort_values(["qid", "order", "rank", "population"],
-                                   ascending=[True, True, True, False])
-            .drop_duplicates("qid").set_index("qid"))
+    attempts = attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
+    exact = rank(attempts.merge(gazetteer.entries, on="key"))
+    missed = attempts[~attempts["qid"].isin(exact["qid"])]
+    fuzzy = rank(missed.assign(skeleton=missed["key"].map(skeleton))
+                 .query("skeleton != ''")
+                 .merge(gazetteer.entries.drop(columns="key"), on="skeleton"))
+    candidates = pd.concat([exact, fuzzy], ignore_index=True)
+    candidates = candidates.sort_values(["qid", "order", "rank", "population"],
+                                        ascending=[True, True, True, False])
+    best = candidates.drop_duplicates("qid").set_index("qid")
 
     result = queries.copy()
     result["latitude"] = best["latitude"].astype("float64")
     result["longitude"] = best["longitude"].astype("float64")
-    result["geo_precision"] = best["kind"].astype("string")
+    result["geo_precision"] = coarser(best["kind"].astype("string"), best["level"])
     result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string")
+    result["geo_ambiguous"] = ambiguous(candidates, best).reindex(result.index,
+                                                                  fill_value=False)
     # Nothing matched the place text: the row's country is still worth a point.
     hints = attempts.drop_duplicates("qid").set_index("qid")["hint"].reindex(result.index)
     countries = gazetteer.countries.set_index("country_code")
@@ -90,20 +108,72 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     return result
 
 
-def plan_attempts(qid: int, place, admin1, country_code, gazetteer: Gazetteer) -> list[tuple]:
+def admin1_anchors(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Per query, the point of the admin-1 region its row names, where the gazetteer has it."""
+    named = attempts[attempts["level"] == "admin1"].merge(
+        gazetteer.entries[gazetteer.entries["kind"] == "admin1"], on="key")
+    named = named[named["hint"].isna() | (named["country_code"] == named["hint"])]
+    anchors = named.drop_duplicates("qid").set_index("qid")[["latitude", "longitude"]]
+    return anchors.rename(columns={"latitude": "anchor_lat", "longitude": "anchor_lon"})
+
+
+def rank(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Candidates within the hinted country, with their rank (see the module docstring)."""
+    in_hint = candidates["hint"].isna() | (candidates["country_code"] == candidates["hint"])
+    candidates = candidates[in_hint].copy()
+    kind = candidates["kind"].astype(str)
+    ranks = kind.map(KIND_RANK).where(kind != "place", 3).astype(float)
+    # Within one country a town beats the region named after it (Gao, Idlib, Ménaka);
+    # across countries only a big town does (Borno the Nigerian state, not Borna in Saxony).
+    important = candidates["hint"].notna() | (candidates["population"] >= BIG_PLACE)
+    ranks = ranks.mask((kind == "place") & important, 1)
+    ranks = ranks.mask(kind == candidates["prefer"], -1)
+    # A place far outside the admin-1 region the row names is another town of that name
+    # (there are several Bankis in Nigeria; the one in Borno is meant).
+    far = distance_km(candidates["latitude"], candidates["longitude"],
+                      candidates["anchor_lat"], candidates["anchor_lon"]) > ANCHOR_KM
+    candidates["rank"] = ranks.mask((kind == "place") & far, ranks + 2)
+    return candidates
+
+
+def distance_km(lat1, lon1, lat2, lon2) -> pd.Series:
+    """Great-circle distance; NaN where a point is missing."""
+    lat1, lon1, lat2, lon2 = (np.radians(v.astype("float64")) for v in (lat1, lon1, lat2, lon2))
+    a = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
+
+
+def ambiguous(candidates: pd.DataFrame, best: pd.DataFrame) -> pd.Series:
+    """True where the best candidate has an equal in another country and no hint decided."""
+    best_keys = best[["order", "rank"]].reset_index()
+    ties = candidates.merge(best_keys, on=["qid", "order", "rank"])
+    ties = ties[ties["hint"].isna()]
+    return ties.groupby("qid")["country_code"].nunique() > 1
+
+
+def coarser(kind: pd.Series, level: pd.Series) -> pd.Series:
+    """The coarser of two precisions: a place found for an admin-1 name is admin1."""
+    order = {name: position for position, name in enumerate(GEO_PRECISIONS)}
+    take_level = level.map(order) > kind.map(order)
+    return kind.mask(take_level, level)
+
+
+def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     """The keys to look up for one query, in the order they are worth trusting."""
-    hint = country_code if isinstance(country_code, str) else None
-    parts = [part for part in str(place).split(",") if part.strip()] if isinstance(
-        place, str) else []
+    hint = row.country_code if isinstance(row.country_code, str) else None
+    parts = [p for p in row.place.split(",") if p.strip()] if isinstance(row.place, str) else []
     # "Mosul, Iraq": the last part names a country, so it is a hint rather than a place.
     while len(parts) > 1 and gazetteer.country_code(parts[-1]):
         hint = hint or gazetteer.country_code(parts[-1])
         parts.pop()
-    if isinstance(admin1, str):
-        parts.append(admin1)
+    texts = [(alternative, "place") for part in parts
+             for alternative in ALTERNATIVES.split(part)]
+    texts += [(text, level) for text, level in ((row.admin2, "admin2"), (row.admin1, "admin1"))
+              if isinstance(text, str)]
     attempts = []
-    for order, part in enumerate(parts):
-        key, prefer = split_type_word(normalize_name(part))
+    for order, (text, level) in enumerate(texts):
+        key, prefer = split_type_word(normalize_name(text))
         if key:
-            attempts.append((qid, order, key, prefer, hint))
-    return attempts or [(qid, 0, "", None, hint)]
+            attempts.append((qid, order, key, prefer, level, hint))
+    return attempts or [(qid, 0, "", None, "place", hint)]

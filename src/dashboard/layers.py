@@ -16,7 +16,7 @@ MAP_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", 
                "actor", "fatalities", "geo_precision"]
 TOOLTIP = ("{place}, {country}\n{date}\n{actor}\nFatalities: {fatalities}\n"
            "Placed at: {geo_precision} level")
-# Incidents placed only at region or country level are drawn paler: their point is a
+# Incidents placed only at district, region or country level are drawn paler: their point is a
 # stand-in for a whole area, not where it happened.
 COLOUR_PRECISE = [200, 40, 40, 200]
 COLOUR_COARSE = [240, 150, 50, 140]
@@ -43,7 +43,7 @@ def map_points(incidents: pd.DataFrame) -> pd.DataFrame:
         "fatalities": fatalities.astype("Int64").astype("string").fillna("not reported"),
         "geo_precision": placed["geo_precision"].astype("string"),
     })
-    coarse = points["geo_precision"].isin(["admin1", "country"])
+    coarse = points["geo_precision"].isin(["admin2", "admin1", "country"])
     points["colour"] = [COLOUR_COARSE if c else COLOUR_PRECISE for c in coarse]
     return points[MAP_COLUMNS]
 

@@ -22,7 +22,8 @@ from dashboard.sources import LoaderError
 DATA_ENV = "DASHBOARD_DATA"
 TABLE_COLUMNS = [
     "date", "country", "admin1", "place", "fatalities", "actor", "event_type", "notes",
-    "geo_precision", "geo_method", "source", "source_url", "event_id", "dataset",
+    "geo_precision", "geo_method", "geo_ambiguous", "source", "source_url", "event_id",
+    "dataset",
 ]
 
 
@@ -102,7 +103,7 @@ def main() -> None:
     st.title("Reported incidents")
     figures_ui(shown)
     st.pydeck_chart(build_deck(shown), height=520)
-    st.caption("Paler points are placed only at region or country level. Country outlines: "
+    st.caption("Paler points are placed only at district, region or country level. Outlines: "
                "Natural Earth. Place names: GeoNames (CC BY 4.0), countrystatecity (ODbL).")
     st.dataframe(shown, column_order=TABLE_COLUMNS, hide_index=True,
                  column_config={"source_url": st.column_config.LinkColumn("source_url"),
