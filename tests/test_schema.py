@@ -8,7 +8,6 @@ from dashboard.schema import (
     detect_layout,
     normalize,
     parse_counts,
-    parse_dates,
 )
 
 
@@ -16,25 +15,6 @@ def run(frame: pd.DataFrame, **kwargs):
     gazetteer = load_gazetteer()
     raw = frame.astype("string").fillna("")
     return normalize(raw, "custom", gazetteer.country_code, gazetteer.country_name, **kwargs)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2021-06-12", "2021-06-12"),
-        ("2009-06-09 00:00:00.000", "2009-06-09"),  # UCDP on HDX
-        ("12 June 2021", "2021-06-12"),  # ACLED export tool
-        ("June 12 2021", "2021-06-12"),
-        ("June 12, 2021", "2021-06-12"),
-        ("12/06/2021", "2021-06-12"),  # day first, as most of the world writes it
-        ("2021/06/12", "2021-06-12"),
-        ("", None),
-        ("soon", None),
-    ],
-)
-def test_parse_dates(text, expected):
-    parsed = parse_dates(pd.Series([text], dtype="string"))[0]
-    assert (None if pd.isna(parsed) else parsed.strftime("%Y-%m-%d")) == expected
 
 
 @pytest.mark.parametrize(

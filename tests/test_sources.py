@@ -33,7 +33,8 @@ def test_reads_encodings_and_delimiters(data, name):
         (b"  \n\n", "blank.csv", "empty"),
         (b"date,country,place\n", "header.csv", "no rows"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "image.csv", "binary"),
-        (b"a,b\n1,2\n", "table.xlsx", "cannot read '.xlsx'"),
+        (b"a,b\n1,2\n", "table.xlsx", "not an Excel .xlsx workbook"),
+        (b"a,b\n1,2\n", "table.ods", "cannot read '.ods'"),
         (b"not json", "records.json", "not a readable .json"),
     ],
 )

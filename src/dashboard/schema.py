@@ -13,17 +13,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.dates import PRECISIONS as DATE_PRECISIONS
+from dashboard.dates import ParsedDates, parse_dates
 from dashboard.sources import LoaderError
 
 CANONICAL_COLUMNS = [
-    "event_id", "date", "country", "country_code", "admin1", "admin2", "place",
-    "latitude", "longitude", "geo_precision", "geo_method", "geo_ambiguous", "fatalities",
-    "actor", "target",
-    "event_type", "notes", "source", "source_url", "dataset",
+    "event_id", "date", "date_end", "date_precision", "country", "country_code", "admin1",
+    "admin2", "place", "latitude", "longitude", "geo_precision", "geo_method",
+    "geo_ambiguous", "fatalities", "actor", "target", "event_type", "notes", "source",
+    "source_url", "dataset", "flags",
 ]
 TEXT_COLUMNS = [
     "event_id", "country", "country_code", "admin1", "admin2", "place", "actor", "target",
-    "event_type", "notes", "source", "source_url", "dataset",
+    "event_type", "notes", "source", "source_url", "dataset", "flags",
 ]
 # Finest first. admin2 (a district) is not in DESIGN.md's list: UCDP codes it, and a
 # village missing from the gazetteer is often placed by its district's main town.
@@ -34,6 +36,7 @@ GEO_METHODS = ("source", "gazetteer", "online", "manual")
 GENERIC_SYNONYMS = {
     "event_id": ["event_id", "id", "eventid", "event_id_cnty", "incident_id"],
     "date": ["date", "event_date", "date_start", "day", "start_date"],
+    "date_end": ["date_end", "end_date"],
     "country": ["country", "country_txt", "nation"],
     "admin1": ["admin1", "adm_1", "provstate", "province", "state", "region"],
     "admin2": ["admin2", "adm_2", "district"],
@@ -63,11 +66,19 @@ SOURCE_PRECISION = {
     "gtd": ("specificity", {"1": "exact", "2": "place", "3": "place", "4": "admin1",
                             "5": "country"}),
 }
-DATE_FORMATS = ["%d %B %Y", "%B %d %Y", "%B %d, %Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y"]
 FATALITIES_PATTERN = r"^\s*(?:c\.|ca\.|about|approx\.?|~)?\s*(\d+)"
+
+# A cell longer than this is not a field of an incident table but a broken file or an
+# attack on whatever displays it.
+MAX_CELL_CHARS = 10_000
 
 REASON_NO_DATE = "date missing or not recognised"
 REASON_HXL = "HXL hashtag row (column tags, not an incident)"
+REASON_LONG_CELL = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
+FLAG_OUT_OF_RANGE = "coordinates out of range, dropped"
+FLAG_SWAPPED = "latitude and longitude look swapped, dropped"
+FLAG_DUPLICATE_ID = "duplicate event_id"
+FLAG_URL = "source_url dropped: not an http(s) link"
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,7 @@ class Table:
     accepted: pd.DataFrame
     rejected: pd.DataFrame  # the raw row, plus `row` (1-based data row) and `reason`
     layout: str
+    warnings: tuple[str, ...] = ()  # about the whole file, e.g. an ambiguous date order
 
     @property
     def rows_in(self) -> int:
@@ -117,9 +129,15 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
             return raw[picked[canonical]].str.strip()
         return pd.Series("", index=raw.index, dtype="string")
 
+    flags = pd.DataFrame(index=raw.index)
     out = pd.DataFrame(index=raw.index)
     out["event_id"] = column("event_id").str.replace(r"\.0$", "", regex=True)
-    out["date"] = parse_gtd_dates(raw) if layout == "gtd" else parse_dates(column("date"))
+    dates = parse_gtd_dates(raw) if layout == "gtd" else parse_dates(column("date"))
+    out["date"] = dates.start
+    out["date_end"] = dates.end
+    if "date_end" in picked:
+        out["date_end"] = parse_dates(column("date_end")).start
+    out["date_precision"] = dates.precision.astype(pd.CategoricalDtype(DATE_PRECISIONS))
     country_text = column("country")
     codes = country_text.map(country_code, na_action="ignore").astype("string")
     out["country"] = codes.map(country_name, na_action="ignore").astype("string").fillna(
@@ -129,12 +147,17 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
                  "source"):
         out[name] = column(name)
     url = column("source_url")
-    out["source_url"] = url.where(url.str.match(r"(?i)^https?://"), "")
+    web = url.str.match(r"(?i)^https?://")
+    out["source_url"] = url.where(web, "")
+    flags[FLAG_URL] = (url != "") & ~web
     latitude = pd.to_numeric(column("latitude"), errors="coerce")
     longitude = pd.to_numeric(column("longitude"), errors="coerce")
-    out_of_range = (latitude.abs() > 90) | (longitude.abs() > 180)
+    flags[FLAG_SWAPPED] = (latitude.abs() > 90) & (longitude.abs() <= 90)
+    flags[FLAG_OUT_OF_RANGE] = ((latitude.abs() > 90) | (longitude.abs() > 180)) & ~flags[
+        FLAG_SWAPPED]
     # (0, 0) is how many exports write "unknown", not a point in the Gulf of Guinea.
-    unusable = out_of_range | ((latitude == 0) & (longitude == 0))
+    unusable = flags[FLAG_SWAPPED] | flags[FLAG_OUT_OF_RANGE] | ((latitude == 0) & (
+        longitude == 0))
     out["latitude"] = latitude.mask(unusable).astype("float64")
     out["longitude"] = longitude.mask(unusable).astype("float64")
     out["geo_precision"] = source_precision(raw, layout).where(out["latitude"].notna())
@@ -145,6 +168,8 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
 
     missing_id = out["event_id"] == ""
     out.loc[missing_id, "event_id"] = row_hashes(raw[missing_id])
+    flags[FLAG_DUPLICATE_ID] = out["event_id"].duplicated(keep=False)
+    out["flags"] = join_flags(flags)
     for name in TEXT_COLUMNS:
         out[name] = out[name].astype("string").replace("", pd.NA)
     for name, values in (("geo_precision", GEO_PRECISIONS), ("geo_method", GEO_METHODS)):
@@ -156,12 +181,23 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
     reasons = reasons.mask(out["date"].isna(), REASON_NO_DATE)
+    too_long = raw.apply(lambda col: col.str.len() > MAX_CELL_CHARS).any(axis=1)
+    reasons = reasons.mask(too_long, REASON_LONG_CELL)
     if len(raw) and is_hxl_row(raw.iloc[0]):
         reasons.iloc[0] = REASON_HXL
     bad = reasons.notna()
     rejected = raw[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad])
-    return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected.reset_index(
-        drop=True), layout=layout)
+    return Table(accepted=out[~bad].reset_index(drop=True),
+                 rejected=rejected.reset_index(drop=True), layout=layout,
+                 warnings=tuple(w for w in (dates.warning,) if w))
+
+
+def join_flags(flags: pd.DataFrame) -> pd.Series:
+    """One text cell per row naming each flag that is set, "; "-separated."""
+    joined = pd.Series("", index=flags.index, dtype="string")
+    for name in flags.columns:
+        joined = joined.mask(flags[name], joined + name + "; ")
+    return joined.str.removesuffix("; ")
 
 
 def is_hxl_row(row: pd.Series) -> bool:
@@ -182,26 +218,19 @@ def pick_columns(columns: pd.Index) -> dict[str, str]:
     return picked
 
 
-def parse_dates(text: pd.Series) -> pd.Series:
-    """Day dates from text: ISO first (vectorised), then each known format on the rest."""
-    text = text.str.strip()
-    dates = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    for date_format in DATE_FORMATS:
-        todo = dates.isna() & (text != "")
-        if not todo.any():
-            break
-        dates[todo] = pd.to_datetime(text[todo], format=date_format, errors="coerce")
-    return dates.dt.normalize().astype("datetime64[s]")
-
-
-def parse_gtd_dates(raw: pd.DataFrame) -> pd.Series:
-    """GTD dates from iyear/imonth/iday; 0 means unknown, so the month or day falls to 1."""
-    parts = {
-        "year": pd.to_numeric(raw["iyear"], errors="coerce"),
-        "month": pd.to_numeric(raw["imonth"], errors="coerce").replace(0, 1),
-        "day": pd.to_numeric(raw["iday"], errors="coerce").replace(0, 1),
-    }
-    return pd.to_datetime(pd.DataFrame(parts), errors="coerce").astype("datetime64[s]")
+def parse_gtd_dates(raw: pd.DataFrame) -> ParsedDates:
+    """GTD dates from iyear/imonth/iday; 0 means unknown: the month or day falls to 1 and
+    the precision says so."""
+    lower = {column.lower(): column for column in raw.columns}
+    year, month, day = (pd.to_numeric(raw[lower[name]], errors="coerce").astype("float64")
+                        for name in ("iyear", "imonth", "iday"))
+    start = pd.to_datetime(pd.DataFrame({"year": year, "month": month.replace(0, 1),
+                                         "day": day.replace(0, 1)}), errors="coerce")
+    precision = pd.Series("day", index=raw.index, dtype="string")
+    precision = precision.mask(day == 0, "month").mask(month == 0, "year")
+    return ParsedDates(start=start.astype("datetime64[s]"),
+                       end=pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]"),
+                       precision=precision.where(start.notna()), warning=None)
 
 
 def parse_counts(text: pd.Series) -> pd.Series:
@@ -213,9 +242,10 @@ def parse_counts(text: pd.Series) -> pd.Series:
 def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:
     """Our geo_precision for rows whose coordinates came with the file."""
     column, codes = SOURCE_PRECISION.get(layout, (None, {}))
-    if column is None or column not in raw.columns:
+    lower = {name.lower(): name for name in raw.columns}
+    if column not in lower:
         return pd.Series("exact", index=raw.index)
-    return raw[column].str.strip().str.replace(r"\.0$", "", regex=True).map(codes).fillna(
+    return raw[lower[column]].str.strip().str.replace(r"\.0$", "", regex=True).map(codes).fillna(
         "place")
 
 

@@ -2,23 +2,28 @@
 
 Every cell comes back as text; parsing dates and numbers is the schema's job, so nothing
 is lost or reinterpreted here. Any failure is a ``LoaderError`` with a message a person
-can act on.
+can act on; no other exception leaves this module.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 MAX_BYTES = 200 * 1024 * 1024
+# An XLSX is a zip: a small file can expand to gigabytes (a 1.5 MB file that expands to
+# 440 MB kept pandas busy for minutes). Its directory states the sizes, read in a
+# millisecond, before anything is parsed.
+MAX_XLSX_EXPANDED = 300 * 1024 * 1024
+MAX_XLSX_RATIO = 100
 SNIFF_BYTES = 64 * 1024
-DELIMITERS = ",;\t|"
+DELIMITERS = [",", ";", "\t", "|"]
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ""}
-SUPPORTED = ".csv, .tsv, .txt, .parquet, .json"
+SUPPORTED = ".csv, .tsv, .txt, .xlsx, .parquet, .json"
 
 
 class LoaderError(ValueError):
@@ -31,16 +36,21 @@ def read_table(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> pd.DataFra
     if not data.strip():
         raise LoaderError(f"{name}: the file is empty.")
     suffix = Path(name).suffix.lower()
+    readers = {".parquet": read_parquet, ".json": read_json, ".xlsx": read_xlsx}
     if suffix in TEXT_SUFFIXES:
-        frame = _read_delimited(data, name)
-    elif suffix == ".parquet":
-        frame = _read_with(pd.read_parquet, data, name)
-    elif suffix == ".json":
-        frame = _read_with(lambda buf: pd.read_json(buf, orient="records", dtype=False), data,
-                           name)
+        reader = read_delimited
+    elif suffix in readers:
+        reader = readers[suffix]
     else:
         raise LoaderError(f"{name}: cannot read '{suffix}' files; use one of {SUPPORTED}.")
-    if frame.empty:
+    try:
+        frame = reader(data, name)
+    except LoaderError:
+        raise
+    except Exception as error:  # each format library raises its own types
+        raise LoaderError(f"{name}: not a readable {suffix or 'text'} table "
+                          f"({type(error).__name__}: {str(error)[:200]}).") from error
+    if frame.empty or len(frame.columns) == 0:
         raise LoaderError(f"{name}: the file has a header but no rows.")
     return frame.astype("string").fillna("")
 
@@ -76,33 +86,55 @@ def decode(data: bytes, name: str) -> str:
     if b"\x00" in data[:SNIFF_BYTES]:
         raise LoaderError(f"{name}: this looks like a binary file, not a text table "
                           "(it contains NUL bytes); export it as CSV.")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    # Latin-1 maps every byte, including the five cp1252 leaves undefined.
+    return data.decode("latin-1")
 
 
-def _read_delimited(data: bytes, name: str) -> pd.DataFrame:
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header line most often (a header rarely quotes one)."""
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def read_delimited(data: bytes, name: str) -> pd.DataFrame:
     text = decode(data, name)
     if "\x00" in text:
         raise LoaderError(f"{name}: the text contains NUL characters; export it again as CSV.")
-    head = text[:SNIFF_BYTES]
-    try:
-        delimiter = csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                           na_filter=False, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
-        raise LoaderError(f"{name}: not a readable table ({error}).") from error
+    return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text[:SNIFF_BYTES]), dtype=str,
+                       keep_default_na=False, na_filter=False, engine="c")
 
 
-def _read_with(reader, data: bytes, name: str) -> pd.DataFrame:
-    try:
-        frame = reader(io.BytesIO(data))
-    except Exception as error:  # each format library raises its own types
-        raise LoaderError(f"{name}: not a readable {Path(name).suffix} file ({error}).") from error
+def read_parquet(data: bytes, name: str) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def read_json(data: bytes, name: str) -> pd.DataFrame:
+    frame = pd.read_json(io.BytesIO(data), orient="records", dtype=False)
     if not isinstance(frame, pd.DataFrame):
-        raise LoaderError(f"{name}: expected a list of records.")
+        raise LoaderError(f"{name}: expected a JSON list of records.")
     return frame
+
+
+def read_xlsx(data: bytes, name: str) -> pd.DataFrame:
+    """The first sheet, after the zip directory says it is safe to expand."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            expanded = sum(member.file_size for member in book.infolist())
+    except zipfile.BadZipFile as error:
+        raise LoaderError(f"{name}: not an Excel .xlsx workbook (not a zip archive); "
+                          "save it again from Excel, or export it as CSV.") from error
+    if expanded > MAX_XLSX_EXPANDED or expanded > MAX_XLSX_RATIO * len(data):
+        raise LoaderError(
+            f"{name}: the workbook expands to {expanded / 1e6:.0f} MB from "
+            f"{len(data) / 1e6:.1f} MB, which is over the limit for a workbook "
+            f"({MAX_XLSX_EXPANDED / 1e6:.0f} MB, {MAX_XLSX_RATIO}x); export it as CSV."
+        )
+    return pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl",
+                         keep_default_na=False, na_filter=False)
