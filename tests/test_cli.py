@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,7 +24,7 @@ def test_check_json(write_csv, capsys):
     assert main(["check", str(write_csv(GOOD)), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report == {"format": "generic", "rows_in": 2, "accepted": 1, "rejected": 1,
-                      "reasons": {"date missing or not recognised": 1}}
+                      "reasons": {"date missing or not recognised": 1}, "warnings": []}
 
 
 @pytest.mark.parametrize(
@@ -87,9 +88,72 @@ def test_geocode_to_parquet(write_csv, tmp_path):
     assert pd.read_parquet(out)["place"].tolist() == ["Kabul"]
 
 
-def test_xlsx_is_refused_without_parsing(write_csv, capsys):
-    path = write_csv(b"", "book.xlsx")
-    with zipfile.ZipFile(path, "w") as book:
-        book.writestr("xl/worksheets/sheet1.xml", "<x/>")
-    assert main(["check", str(path)]) == 2
-    assert ".xlsx" in capsys.readouterr().err
+ACLED = ("EVENT_ID_CNTY,EVENT_DATE,YEAR,EVENT_TYPE,ACTOR1,ACTOR2,COUNTRY,ADMIN1,LOCATION,"
+         "LATITUDE,LONGITUDE,GEO_PRECISION,SOURCE,NOTES,FATALITIES,ISO\n"
+         "NIG1,28 June 2021,2021,Violence against civilians,ISWAP,Civilians,Nigeria,Borno,"
+         "Dikwa,12.036,13.918,1,Reuters,Attack on a camp,5,566\n"
+         "NIG2,29 June 2021,2021,Battles,ISWAP,Military,Nigeria,Borno,Damasak,,,2,AFP,,3,566\n")
+GTD = ("eventid,iyear,imonth,iday,country_txt,provstate,city,latitude,longitude,specificity,"
+       "nkill,gname,attacktype1_txt,summary\n"
+       "201406100001,2014,6,10,Iraq,Nineveh,Mosul,36.34,43.13,1,0,ISIL,Armed Assault,x\n"
+       "201401000002,2014,1,0,Iraq,Anbar,Fallujah,0,0,5,,ISIL,Bombing/Explosion,y\n"
+       "201400000003,2014,0,0,Syria,Raqqa,Raqqa,,,5,2,ISIL,Unknown,z\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "layout", "rows"),
+    [
+        # Excel on a French laptop: semicolons, Windows-1252, day-first dates.
+        ("date;country;place;fatalities\n12/06/2021;Afghanistan;Kabul;7\n12/08/2020;"
+         "Mozambique;Mocímboa da Praia;\n".encode("cp1252"), "semicolons.csv", "generic", 2),
+        ("date,country,place\n2021-06-12,Afghanistan,Kabul\n2020-08-12,Mozambique,"
+         "Mocímboa da Praia\n".encode("utf-16"), "utf16.csv", "generic", 2),
+        (GTD.encode(), "gtd.csv", "gtd", 3),
+        (ACLED.encode(), "acled.csv", "acled", 2),
+    ],
+)
+def test_check_recognises_layouts(write_csv, capsys, content, name, layout, rows):
+    assert main(["check", str(write_csv(content, name)), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["format"], report["rows_in"], report["accepted"]) == (layout, rows, rows)
+
+
+def test_gtd_and_acled_rows_are_read_right(write_csv):
+    gtd = load_path(write_csv(GTD, "gtd.csv")).accepted
+    assert gtd["date_precision"].tolist() == ["day", "month", "year"]
+    assert gtd["geo_method"].tolist() == ["source", "gazetteer", "gazetteer"]  # 0,0: unknown
+    acled = load_path(write_csv(ACLED, "acled.csv")).accepted
+    assert acled["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-06-28", "2021-06-29"]
+    assert acled["actor"].tolist() == ["ISWAP", "ISWAP"]
+    assert acled["geo_precision"].tolist() == ["exact", "place"]
+
+
+@pytest.fixture(scope="session")
+def xlsx_bomb(tmp_path_factory) -> Path:
+    """A workbook of about half a megabyte that expands to 450 MB."""
+    path = tmp_path_factory.mktemp("bomb") / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book, \
+            book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+        block = b"\0" * (1 << 20)
+        for _ in range(450):
+            sheet.write(block)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"PK\x03\x04 not really a zip", "book.xlsx", "not an Excel .xlsx workbook"),
+        (b"\x7fELF\x02\x01\x01\x00" + bytes(200), "program.csv", "binary"),
+    ],
+)
+def test_hostile_files_exit_2(write_csv, capsys, content, name, message):
+    assert main(["check", str(write_csv(content, name))]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_xlsx_bomb_is_refused_from_its_directory(xlsx_bomb, capsys):
+    assert xlsx_bomb.stat().st_size < 2_000_000
+    assert main(["check", str(xlsx_bomb)]) == 2
+    err = capsys.readouterr().err
+    assert "expands to 472 MB" in err and len(err.strip().splitlines()) == 1

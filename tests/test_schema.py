@@ -107,3 +107,61 @@ def test_gtd_dates_with_unknown_day_and_source_coordinates():
 def test_user_mapping_overrides_synonyms():
     frame = pd.DataFrame({"date": ["2021-01-01"], "Ort": ["Gao"], "place": ["ignored"]})
     assert run(frame, mapping={"place": "Ort"}).accepted["place"][0] == "Gao"
+
+
+def test_row_flags_say_what_was_changed_and_keep_the_row():
+    frame = pd.DataFrame({
+        "id": ["a", "a", "b", "c"],
+        "date": ["2021-01-01"] * 4,
+        "country": ["Iraq"] * 4,
+        "place": ["Mosul"] * 4,
+        "lat": ["36.3", "200", "43.1", "36.3"],  # 200: out of range; 43.1/36.3: swapped?
+        "lon": ["43.1", "43.1", "136.3", "43.1"],
+        "url": ["", "", "ftp://x", "https://ok.example"],
+    })
+    accepted = run(frame).accepted
+    assert len(accepted) == 4
+    flags = accepted["flags"].fillna("").tolist()
+    assert flags[0] == "duplicate event_id"
+    assert "coordinates out of range, dropped" in flags[1] and "duplicate" in flags[1]
+    assert flags[2] == "source_url dropped: not an http(s) link"
+    assert flags[3] == ""
+    assert accepted["latitude"].isna().tolist() == [False, True, False, False]
+
+
+def test_lat_over_90_with_a_plausible_longitude_is_flagged_swapped():
+    frame = pd.DataFrame({"date": ["2021-01-01"], "place": ["Kabul"], "latitude": ["69.2"],
+                          "longitude": ["34.5"]})
+    frame.loc[0, "latitude"] = "169.2"  # |lat| > 90 but |lon| <= 90
+    accepted = run(frame).accepted
+    assert accepted["flags"][0] == "latitude and longitude look swapped, dropped"
+    assert pd.isna(accepted["latitude"][0])
+
+
+def test_over_long_cells_are_refused_with_a_reason():
+    frame = pd.DataFrame({"date": ["2021-01-01", "2021-01-02"],
+                          "notes": ["x" * 10_001, "fine"]})
+    table = run(frame)
+    assert table.rejected["reason"].tolist() == ["a cell is longer than 10,000 characters"]
+    assert table.accepted["notes"].tolist() == ["fine"]
+
+
+def test_date_range_and_precision_columns():
+    frame = pd.DataFrame({"date": ["March 14-15 2005", "June 2021", "2014"]})
+    accepted = run(frame).accepted
+    assert accepted["date_end"].dt.strftime("%Y-%m-%d").fillna("").tolist() == [
+        "2005-03-15", "", ""]
+    assert accepted["date_precision"].tolist() == ["day", "month", "year"]
+
+
+def test_ambiguous_day_month_order_is_a_warning_on_the_table():
+    table = run(pd.DataFrame({"date": ["03/04/2021", "05/06/2021"]}))
+    assert len(table.accepted) == 2
+    assert "day/month" in table.warnings[0]
+
+
+def test_ucdp_end_dates_come_from_their_own_column():
+    frame = pd.DataFrame({"id": ["1"], "date_start": ["2016-07-03"], "date_end": ["2016-07-05"],
+                          "where_prec": ["1"], "best": ["3"]})
+    accepted = run(frame).accepted
+    assert accepted["date_end"][0].strftime("%Y-%m-%d") == "2016-07-05"

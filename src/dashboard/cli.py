@@ -66,7 +66,7 @@ def check(args: argparse.Namespace) -> int:
     table = prepare_raw(read_path(args.file), "custom", args.format, geocode=False)
     report = {"format": table.layout, "rows_in": table.rows_in,
               "accepted": len(table.accepted), "rejected": len(table.rejected),
-              "reasons": table.reason_counts()}
+              "reasons": table.reason_counts(), "warnings": list(table.warnings)}
     if args.json:
         print(json.dumps(report))
         return 0
@@ -74,6 +74,8 @@ def check(args: argparse.Namespace) -> int:
           f"{report['accepted']:,} accepted, {report['rejected']:,} rejected")
     for reason, count in report["reasons"].items():
         print(f"  {count:,} rejected: {reason}")
+    for warning in report["warnings"]:
+        print(f"  warning: {warning}")
     return 0
 
 

@@ -152,7 +152,10 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     flags[FLAG_URL] = (url != "") & ~web
     latitude = pd.to_numeric(column("latitude"), errors="coerce")
     longitude = pd.to_numeric(column("longitude"), errors="coerce")
-    flags[FLAG_SWAPPED] = (latitude.abs() > 90) & (longitude.abs() <= 90)
+    # A latitude that would be a valid longitude, beside a longitude that would be a
+    # valid latitude, was most likely typed into the wrong column.
+    flags[FLAG_SWAPPED] = latitude.abs().between(90, 180, inclusive="right") & (
+        longitude.abs() <= 90)
     flags[FLAG_OUT_OF_RANGE] = ((latitude.abs() > 90) | (longitude.abs() > 180)) & ~flags[
         FLAG_SWAPPED]
     # (0, 0) is how many exports write "unknown", not a point in the Gulf of Guinea.
