@@ -134,3 +134,36 @@ def test_pick_a_country_and_download_exactly_its_rows(server, page, tmp_path):
     download.value.save_as(saved)
     assert saved.read_bytes() == to_csv_bytes(nigeria)
     assert saved.read_bytes().count(b"\r\n") >= len(nigeria) + 1
+
+
+BAD_UPLOAD = ("event_id,date,country,place,fatalities\n"
+              "u1,2021-06-12,Afghanistan,Kabul,7\n"
+              "u2,not a date,Iraq,Mosul,1\n"
+              "u3,,Nigeria,Maiduguri,2\n"
+              "u4,12 June 2021,Nigeria,Monguno,3\n")
+
+
+def test_upload_with_bad_rows_shows_why_and_offers_them(server, page, tmp_path):
+    sample_rows = len(load_path(SAMPLE).accepted)
+    upload = tmp_path / "field_notes.csv"
+    upload.write_text(BAD_UPLOAD)
+
+    page.goto(server)
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    page.get_by_test_id("stSidebar").locator("input[type=file]").set_input_files(upload)
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("2 rows not loaded").wait_for(timeout=60_000)
+    assert sidebar.get_by_text("2: date missing or not recognised").is_visible()
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('[data-testid=stMetric]')].some("
+        "m => m.innerText.includes('Incidents') && m.innerText.includes(n))",
+        arg=f"\n{sample_rows + 2:,}", timeout=60_000,
+    )
+    with page.expect_download(timeout=60_000) as download:
+        sidebar.get_by_role("button", name="Download rejected rows").click()
+    saved = tmp_path / "rejected.csv"
+    download.value.save_as(saved)
+    rejected = saved.read_text().splitlines()
+    assert rejected[0].startswith("event_id,date,country,place,fatalities,row,reason")
+    assert [line.split(",")[0] for line in rejected[1:]] == ["u2", "u3"]

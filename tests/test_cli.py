@@ -156,4 +156,5 @@ def test_xlsx_bomb_is_refused_from_its_directory(xlsx_bomb, capsys):
     assert xlsx_bomb.stat().st_size < 2_000_000
     assert main(["check", str(xlsx_bomb)]) == 2
     err = capsys.readouterr().err
-    assert "expands to 472 MB" in err and len(err.strip().splitlines()) == 1
+    assert "expands to 472 MB" in err
+    assert len(err.strip().splitlines()) == 1

@@ -123,7 +123,7 @@ def test_row_flags_say_what_was_changed_and_keep_the_row():
     assert len(accepted) == 4
     flags = accepted["flags"].fillna("").tolist()
     assert flags[0] == "duplicate event_id"
-    assert "coordinates out of range, dropped" in flags[1] and "duplicate" in flags[1]
+    assert flags[1] == "coordinates out of range, dropped; duplicate event_id"
     assert flags[2] == "source_url dropped: not an http(s) link"
     assert flags[3] == ""
     assert accepted["latitude"].isna().tolist() == [False, True, False, False]

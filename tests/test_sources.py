@@ -51,3 +51,35 @@ def test_size_limit_is_checked_before_parsing():
 def test_cells_stay_text():
     frame = read_table(b"id,fatalities,lat\n007,13+,0.10\n", "t.csv")
     assert frame.iloc[0].tolist() == ["007", "13+", "0.10"]
+
+
+def test_rows_longer_than_the_header_are_refused_not_truncated():
+    with pytest.raises(LoaderError, match="more cells than the header"):
+        read_table(b"a,b\n1,2,3\n4,5,6\n", "long.csv")
+
+
+def test_a_trailing_delimiter_on_header_and_rows_is_an_empty_column():
+    frame = read_table(b"a,b,\n1,2,\n3,4,\n", "trailing.csv")
+    assert frame.to_dict("list") == {"a": ["1", "3"], "b": ["2", "4"], "Unnamed: 2": ["", ""]}
+
+
+def test_parquet_and_json_records(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"date": ["2021-06-12"], "place": ["Kabul"]}).set_index("date")
+    path = tmp_path / "t.parquet"
+    frame.to_parquet(path)
+    assert read_table(path.read_bytes(), "t.parquet").to_dict("list") == {
+        "date": ["2021-06-12"], "place": ["Kabul"]}  # the index is kept as a column
+    records = b'[{"date": "2021-06-12", "place": "Kabul", "fatalities": 7}]'
+    assert read_table(records, "t.json").iloc[0].tolist() == ["2021-06-12", "Kabul", "7"]
+
+
+def test_xlsx_first_sheet(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "book.xlsx"
+    pd.DataFrame({"date": ["2021-06-12"], "place": ["Mocímboa da Praia"]}).to_excel(
+        path, index=False)
+    assert read_table(path.read_bytes(), "book.xlsx").iloc[0].tolist() == [
+        "2021-06-12", "Mocímboa da Praia"]

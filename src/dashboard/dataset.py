@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 
 from dashboard.gazetteer import DATA_DIR, load_gazetteer
 from dashboard.geocode import geocode as geocode_incidents
-from dashboard.schema import Table, normalize
+from dashboard.schema import (
+    LAYOUT_SIGNATURES,
+    Table,
+    detect_layout,
+    normalize,
+    pick_columns,
+)
 from dashboard.sources import read_path
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
@@ -17,8 +24,23 @@ SAMPLE_PATH = DATA_DIR / "incidents.csv"
 def load_path(path: str | Path, layout: str = "auto") -> Table:
     """Read, validate and geocode one file; raises LoaderError on unusable input."""
     path = Path(path)
-    dataset = "sample" if path.resolve() == SAMPLE_PATH.resolve() else "custom"
-    return prepare_raw(read_path(path), dataset, layout)
+    raw = read_path(path)
+    if path.resolve() == SAMPLE_PATH.resolve():
+        return tag_file(prepare_raw(raw, "sample", layout), path.name)
+    return load_raw(raw, path.name, layout)
+
+
+def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
+             mapping: dict[str, str] | None = None) -> Table:
+    """One file's cells (from sources) through the pipeline, tagged with its name."""
+    detected = detect_layout(raw.columns) if layout == "auto" else layout
+    table = prepare_raw(raw, dataset_name(detected), detected, mapping)
+    return tag_file(table, name)
+
+
+def tag_file(table: Table, name: str) -> Table:
+    return dataclasses.replace(table, accepted=table.accepted.assign(source_file=name),
+                               rejected=table.rejected.assign(source_file=name), source=name)
 
 
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
@@ -33,5 +55,35 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                       mapping or {})
     if not geocode:
         return table
-    return Table(accepted=geocode_incidents(table.accepted, gazetteer),
-                 rejected=table.rejected, layout=table.layout)
+    return dataclasses.replace(table, accepted=geocode_incidents(table.accepted, gazetteer))
+
+
+def dataset_name(layout: str) -> str:
+    """The provenance tag rows of an uploaded file carry: its layout, else "custom"."""
+    return layout if layout in LAYOUT_SIGNATURES else "custom"
+
+
+def unmapped(raw: pd.DataFrame) -> list[str]:
+    """Canonical columns a generic file needs but its column names do not reveal."""
+    picked = pick_columns(raw.columns)
+    needed = []
+    if "date" not in picked:
+        needed.append("date")
+    if not {"place", "country", "latitude"} & picked.keys():
+        needed.append("place")
+    return needed
+
+
+def combine(tables: list[Table]) -> Table:
+    """Several files as one table; each row keeps its `dataset` and `source_file`."""
+    if len(tables) == 1:
+        return tables[0]
+    return Table(
+        accepted=pd.concat([t.accepted for t in tables], ignore_index=True),
+        # Files with no rejects add no columns: the rejects keep their own file's layout.
+        rejected=pd.concat([t.rejected for t in tables if len(t.rejected)]
+                           or [tables[0].rejected], ignore_index=True),
+        layout=", ".join(dict.fromkeys(t.layout for t in tables)),
+        warnings=tuple(w for t in tables for w in t.warnings),
+        source=", ".join(t.source for t in tables),
+    )

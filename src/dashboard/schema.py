@@ -89,6 +89,7 @@ class Table:
     rejected: pd.DataFrame  # the raw row, plus `row` (1-based data row) and `reason`
     layout: str
     warnings: tuple[str, ...] = ()  # about the whole file, e.g. an ambiguous date order
+    source: str = ""  # the file's name, or the names of the files combined
 
     @property
     def rows_in(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def read_table(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> pd.DataFra
                           f"({type(error).__name__}: {str(error)[:200]}).") from error
     if frame.empty or len(frame.columns) == 0:
         raise LoaderError(f"{name}: the file has a header but no rows.")
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()  # a Parquet index is data too; row numbers are ours
     return frame.astype("string").fillna("")
 
 
@@ -107,8 +110,18 @@ def read_delimited(data: bytes, name: str) -> pd.DataFrame:
     text = decode(data, name)
     if "\x00" in text:
         raise LoaderError(f"{name}: the text contains NUL characters; export it again as CSV.")
-    return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text[:SNIFF_BYTES]), dtype=str,
-                       keep_default_na=False, na_filter=False, engine="c")
+    # index_col=False: rows longer than the header must not silently turn the first
+    # column into an index, and pandas would drop their extra cells with only a warning:
+    # here that is an error, since a cell would be lost.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text[:SNIFF_BYTES]),
+                               dtype=str, keep_default_na=False, na_filter=False,
+                               engine="c", index_col=False)
+        except pd.errors.ParserWarning as warning:
+            raise LoaderError(f"{name}: some rows have more cells than the header has "
+                              "columns; check the header row and the delimiters.") from warning
 
 
 def read_parquet(data: bytes, name: str) -> pd.DataFrame:

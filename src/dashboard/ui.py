@@ -6,18 +6,20 @@ Each ``*_ui`` function draws one part of the page and returns plain values.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.dataset import SAMPLE_PATH, load_path
+from dashboard import store
+from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
 from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, apply_filters
 from dashboard.layers import build_deck
 from dashboard.schema import Table
-from dashboard.sources import LoaderError
+from dashboard.sources import MAX_BYTES, LoaderError, read_table
 
 DATA_ENV = "DASHBOARD_DATA"
 TABLE_COLUMNS = [
@@ -32,10 +34,67 @@ def dataset_path() -> Path:
     return Path(os.environ.get(DATA_ENV) or SAMPLE_PATH)
 
 
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
+MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
+
+
 @st.cache_resource(show_spinner="Loading and geocoding incidents…")
 def load_cached(path: str, modified_ns: int, size: int) -> Table:
     """One loaded table per file version, shared by every session (it is never mutated)."""
     return load_path(path)
+
+
+@st.cache_resource(show_spinner="Reading the upload…", max_entries=32)
+def read_upload(digest: str, name: str, _data: bytes) -> pd.DataFrame:
+    """An upload's cells, keyed by its content hash (the bytes themselves are not hashed)."""
+    return read_table(_data, name)
+
+
+@st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=32)
+def load_upload(digest: str, name: str, mapping: tuple[tuple[str, str], ...],
+                _raw: pd.DataFrame) -> Table:
+    return load_raw(_raw, name, mapping=dict(mapping))
+
+
+def mapping_ui(name: str, raw: pd.DataFrame) -> dict[str, str] | None:
+    """Which column is which, for a file whose names do not say; None until it is known."""
+    saved = store.saved_mapping(raw.columns)
+    if not unmapped(raw) or saved:
+        return saved
+    with st.sidebar.expander(f"Columns of {name}", expanded=True):
+        st.write("The column names do not say which is the date and which the place. "
+                 "Pick them; the choice is remembered for files with these columns.")
+        columns = ["(none)", *map(str, raw.columns)]
+        chosen = {field: st.selectbox(field, columns, key=f"map-{name}-{field}")
+                  for field in MAPPABLE}
+        mapping = {field: column for field, column in chosen.items() if column != "(none)"}
+        if st.button("Use these columns", key=f"map-{name}"):
+            store.save_mapping(raw.columns, mapping)
+            return mapping
+    return None
+
+
+def uploads_ui() -> tuple[list[Table], bool]:
+    """Tables from the user's uploads, and whether to keep the base dataset beside them."""
+    files = st.sidebar.file_uploader(
+        "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
+        help=f"ACLED, UCDP GED, GTD or any table; up to {MAX_BYTES // 2**20} MB per file.",
+    )
+    tables = []
+    for file in files or []:
+        data = file.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            raw = read_upload(digest, file.name, data)
+            mapping = mapping_ui(file.name, raw)
+            if mapping is None:
+                continue
+            tables.append(load_upload(digest, file.name, tuple(sorted(mapping.items())), raw))
+        except LoaderError as error:
+            st.sidebar.error(str(error))
+    keep_base = not files or st.sidebar.checkbox("Keep the loaded dataset beside the uploads",
+                                                 value=True)
+    return tables, keep_base
 
 
 def period_ui(incidents: pd.DataFrame) -> tuple[dt.date | None, dt.date | None]:
@@ -72,9 +131,11 @@ def figures_ui(shown: pd.DataFrame) -> None:
 
 
 def rejected_ui(table: Table) -> None:
+    for warning in table.warnings:
+        st.sidebar.warning(warning)
     if table.rejected.empty:
         return
-    with st.sidebar.expander(f"{len(table.rejected):,} rows not loaded"):
+    with st.sidebar.expander(f"{len(table.rejected):,} rows not loaded", expanded=True):
         for reason, count in table.reason_counts().items():
             st.write(f"{count:,}: {reason}")
         st.download_button("Download rejected rows", data=lambda: to_csv_bytes(table.rejected),
@@ -84,20 +145,28 @@ def rejected_ui(table: Table) -> None:
 def main() -> None:
     st.set_page_config(page_title="Incident dashboard", layout="wide")
     path = dataset_path()
-    try:
-        stat = path.stat()
-        table = load_cached(str(path), stat.st_mtime_ns, stat.st_size)
-    except (LoaderError, OSError) as error:
-        st.error(f"Could not load {path.name}: {error}")
+    st.sidebar.title("Data")
+    uploads, keep_base = uploads_ui()
+    tables = list(uploads)
+    if keep_base:
+        try:
+            stat = path.stat()
+            tables.insert(0, load_cached(str(path), stat.st_mtime_ns, stat.st_size))
+        except (LoaderError, OSError) as error:
+            st.error(f"Could not load {path.name}: {error}")
+    if not tables:
+        st.info("No incidents loaded: add a file in the sidebar.")
         st.stop()
+    for part in tables:
+        st.sidebar.caption(f"{part.source}: {part.layout} layout, {part.rows_in:,} rows "
+                           f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
+    table = combine(tables)
     incidents = table.accepted
+    rejected_ui(table)
 
     st.sidebar.title("Filters")
     start, end = period_ui(incidents)
     filters = Filters(start=start, end=end, countries=countries_ui(incidents))
-    st.sidebar.caption(f"{path.name}: {table.layout} layout, {table.rows_in:,} rows read, "
-                       f"{len(incidents):,} loaded.")
-    rejected_ui(table)
 
     shown = apply_filters(incidents, filters)
     st.title("Reported incidents")

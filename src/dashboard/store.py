@@ -1,0 +1,65 @@
+"""What the user saved on this machine: JSON files in one folder, written atomically.
+
+Several browser sessions may save at once, and a crash may come mid-write: each file is
+written to a temporary file beside it and renamed over it, so a reader sees the old
+content or the new, never half of either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+HOME_ENV = "DASHBOARD_HOME"
+MAPPINGS_FILE = "column_mappings.json"
+
+
+def home() -> Path:
+    """The folder for saved choices: $DASHBOARD_HOME, else ~/.incident-dashboard."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".incident-dashboard")
+
+
+def write_json_atomically(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(value, file, ensure_ascii=False, indent=1)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path, default: object) -> object:
+    """The saved value, or ``default`` when there is none or it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return default
+
+
+def header_signature(columns) -> str:
+    """One key per file layout: the same columns in any order and case."""
+    names = "\x1f".join(sorted(str(column).strip().lower() for column in columns))
+    return hashlib.sha256(names.encode()).hexdigest()[:16]
+
+
+def saved_mapping(columns) -> dict[str, str]:
+    mappings = read_json(home() / MAPPINGS_FILE, {})
+    mapping = mappings.get(header_signature(columns), {}) if isinstance(mappings, dict) else {}
+    # Only columns this file still has: a stale entry must not break loading.
+    return {k: v for k, v in mapping.items() if v in set(map(str, columns))}
+
+
+def save_mapping(columns, mapping: dict[str, str]) -> None:
+    path = home() / MAPPINGS_FILE
+    mappings = read_json(path, {})
+    mappings = mappings if isinstance(mappings, dict) else {}
+    mappings[header_signature(columns)] = mapping
+    write_json_atomically(path, mappings)
