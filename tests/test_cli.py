@@ -51,8 +51,10 @@ def test_missing_file_exits_2(tmp_path, capsys):
     assert "cannot open" in capsys.readouterr().err
 
 
-def test_unknown_country_exits_2(capsys):
-    assert main(["export", str(SAMPLE), "-o", "out.csv", "--country", "Atlantis"]) == 2
+def test_unknown_country_exits_2(capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    assert main(["export", str(SAMPLE), "-o", str(out), "--country", "Atlantis"]) == 2
+    assert not out.exists()
     assert "Atlantis" in capsys.readouterr().err
 
 
@@ -68,8 +70,8 @@ def test_export_matches_the_download_bytes(tmp_path):
 
 
 def test_geocode_writes_every_row(write_csv, tmp_path, capsys):
-    source = write_csv("Ort,Land,date\nPalma,Mozambique,2021-03-24\nNiger,,2021-01-02\n"
-                       "Xyzzy,,2021-01-03\n")
+    # A plain list of places: no dates, and that is fine for geocoding.
+    source = write_csv("Ort,Land\nPalma,Mozambique\nNiger,\nXyzzy,\n")
     out = tmp_path / "geocoded.csv"
     assert main(["geocode", str(source), "-o", str(out), "--place-column", "Ort",
                  "--country-column", "Land"]) == 0
@@ -77,7 +79,7 @@ def test_geocode_writes_every_row(write_csv, tmp_path, capsys):
     assert back["geo_precision"].tolist() == ["place", "country", "unresolved"]
     assert back["geo_method"].tolist() == ["gazetteer", "gazetteer", ""]
     assert float(back.loc[0, "latitude"]) == pytest.approx(-10.77, abs=0.05)
-    assert back.loc[1, "country"] == ""
+    assert back.loc[1, "country"] == "Niger"  # learned from the place
     assert float(back.loc[1, "latitude"]) == pytest.approx(16.0)  # Niger, the country
     assert "unresolved: 1" in capsys.readouterr().out
 
@@ -85,7 +87,7 @@ def test_geocode_writes_every_row(write_csv, tmp_path, capsys):
 def test_geocode_to_parquet(write_csv, tmp_path):
     out = tmp_path / "geocoded.parquet"
     assert main(["geocode", str(write_csv(GOOD)), "-o", str(out)]) == 0
-    assert pd.read_parquet(out)["place"].tolist() == ["Kabul"]
+    assert pd.read_parquet(out)["place"].tolist() == ["Kabul", "Mosul"]  # undated kept
 
 
 ACLED = ("EVENT_ID_CNTY,EVENT_DATE,YEAR,EVENT_TYPE,ACTOR1,ACTOR2,COUNTRY,ADMIN1,LOCATION,"

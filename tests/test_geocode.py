@@ -81,12 +81,12 @@ def test_resolve(place, hint, country, precision, point):
 def test_unknown_place_without_country_is_unresolved_and_kept():
     incidents = pd.DataFrame({
         "place": ["Xyzzy-not-a-place", "Mosul"], "admin2": [None, None],
-        "admin1": [None, None], "country_code": [None, "IQ"],
+        "admin1": [None, None], "country_code": [None, "IQ"], "country": [None, "Iraq"],
         "latitude": [float("nan")] * 2, "longitude": [float("nan")] * 2,
         "geo_precision": pd.Categorical([None, None]),
         "geo_method": pd.Categorical([None, None]), "geo_ambiguous": [False, False],
     }).astype({"place": "string", "admin2": "string", "admin1": "string",
-               "country_code": "string"})
+               "country_code": "string", "country": "string"})
     out = geocode(incidents, load_gazetteer())
     assert len(out) == 2
     assert out["geo_precision"].tolist() == ["unresolved", "place"]
@@ -97,10 +97,11 @@ def test_unknown_place_without_country_is_unresolved_and_kept():
 def test_source_coordinates_are_kept():
     incidents = pd.DataFrame({
         "place": ["Mosul"], "admin2": [None], "admin1": [None], "country_code": ["IQ"],
+        "country": ["Iraq"],
         "latitude": [36.0], "longitude": [43.0], "geo_precision": ["exact"],
         "geo_method": ["source"], "geo_ambiguous": [False],
     }).astype({"place": "string", "admin2": "string", "admin1": "string",
-               "country_code": "string"})
+               "country_code": "string", "country": "string"})
     out = geocode(incidents, load_gazetteer())
     assert out.iloc[0][["latitude", "longitude", "geo_method"]].tolist() == [36.0, 43.0, "source"]
 

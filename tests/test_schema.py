@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -82,13 +86,20 @@ def test_canonical_values():
     assert pd.isna(accepted["source_url"][0])  # only http(s) links survive
     assert accepted["source_url"][1] == "https://example.org/a"
     assert accepted["extra_field"].tolist() == ["kept", "too"]  # travels along
-    assert accepted["event_id"].str.match(r"^h[0-9a-f]{12}$").all()
+    assert accepted["event_id"].str.match(r"^h[0-9a-f]{16}$").all()
     assert accepted["event_id"].nunique() == 2
 
 
-def test_generated_ids_are_stable():
-    frame = pd.DataFrame({"date": ["2021-01-01"], "place": ["Gao"]})
-    assert run(frame).accepted["event_id"][0] == run(frame).accepted["event_id"][0]
+def test_generated_ids_are_stable_across_processes():
+    frame = pd.DataFrame({"date": ["2021-01-01", "2021-01-01"], "place": ["Gao", "Gao"]})
+    ids = run(frame).accepted["event_id"].tolist()
+    assert ids[1] == ids[0] + "-2"  # the same cells twice: still two ids
+    script = ("import pandas as pd; from dashboard.schema import row_hashes; "
+              "print(row_hashes(pd.DataFrame({'date': ['2021-01-01'], 'place': ['Gao']}, "
+              "dtype='string'))[0])")
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True)
+    assert other.stdout.strip() == ids[0]
 
 
 def test_gtd_dates_with_unknown_day_and_source_coordinates():
@@ -165,3 +176,76 @@ def test_ucdp_end_dates_come_from_their_own_column():
                           "where_prec": ["1"], "best": ["3"]})
     accepted = run(frame).accepted
     assert accepted["date_end"][0].strftime("%Y-%m-%d") == "2016-07-05"
+
+
+def test_malformed_lines_become_rejected_rows_with_every_cell():
+    from dashboard.sources import read_table
+
+    raw = read_table(b"date,place\n2021-01-01,Gao\n2021-01-02,Mosul,extra,cells\n", "x.csv")
+    table = run(raw)
+    assert (table.rows_in, len(table.accepted), len(table.rejected)) == (2, 1, 1)
+    rejected = table.rejected.iloc[0]
+    assert rejected["reason"] == "row has 4 cells; the header has 2"
+    assert rejected["place"] == "Mosul,extra,cells"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,234", 1234),
+        ("1 234", 1234),
+        ("at least 30", 30),
+        ("more than 100", 100),
+        ("1.5e3", None),  # not a count anyone writes
+        ("99999999999999999999999", None),  # an overflow, not a death toll
+    ],
+)
+def test_parse_counts_more_forms(text, expected):
+    parsed = parse_counts(pd.Series([text], dtype="string"))[0]
+    assert (None if pd.isna(parsed) else int(parsed)) == expected
+
+
+def test_decimal_comma_coordinates_are_kept():
+    frame = pd.DataFrame({"date": ["2021-01-01"], "place": ["Mosul"], "lat": ["36,34"],
+                          "lon": ["43,13"]})
+    accepted = run(frame).accepted
+    assert (accepted["latitude"][0], accepted["longitude"][0]) == (36.34, 43.13)
+    assert accepted["geo_method"][0] == "source"
+
+
+def test_gtd_country_is_the_name_not_the_code():
+    frame = pd.DataFrame({"eventid": ["1"], "iyear": ["2014"], "imonth": ["6"], "iday": ["10"],
+                          "country": ["95"], "country_txt": ["Iraq"], "city": ["Mosul"]})
+    accepted = run(frame).accepted
+    assert (accepted["country"][0], accepted["place"][0]) == ("Iraq", "Mosul")
+
+
+def test_a_gtd_table_without_its_date_columns_says_so():
+    from dashboard.sources import LoaderError
+
+    frame = pd.DataFrame({"eventid": ["1"], "IYEAR": ["2014"]})
+    with pytest.raises(LoaderError, match="imonth, iday missing"):
+        run(frame)
+
+
+def test_repeated_column_names_are_refused():
+    from dashboard.sources import LoaderError
+
+    frame = pd.DataFrame([["2021-01-01", "x", "Gao"]], columns=["date", "date ", "place"])
+    with pytest.raises(LoaderError, match="appears twice"):
+        run(frame)
+
+
+def test_a_re_imported_export_keeps_how_points_were_found():
+    frame = pd.DataFrame({"date": ["2021-01-01"], "place": ["Gao"], "latitude": ["16.27"],
+                          "longitude": ["-0.04"], "geo_precision": ["admin1"],
+                          "geo_method": ["gazetteer"]})
+    accepted = run(frame).accepted
+    assert (accepted["geo_precision"][0], accepted["geo_method"][0]) == ("admin1", "gazetteer")
+
+
+def test_a_displaced_column_travels_renamed():
+    frame = pd.DataFrame({"date": ["2021-01-01"], "Ort": ["Gao"], "place": ["old text"]})
+    accepted = run(frame, mapping={"place": "Ort"}).accepted
+    assert accepted["place"][0] == "Gao"
+    assert accepted["place_source"][0] == "old text"

@@ -53,9 +53,15 @@ def test_cells_stay_text():
     assert frame.iloc[0].tolist() == ["007", "13+", "0.10"]
 
 
-def test_rows_longer_than_the_header_are_refused_not_truncated():
+def test_a_header_shorter_than_every_row_is_refused_not_truncated():
     with pytest.raises(LoaderError, match="more cells than the header"):
         read_table(b"a,b\n1,2,3\n4,5,6\n", "long.csv")
+
+
+def test_a_malformed_line_is_kept_aside_and_the_rest_loads():
+    frame = read_table(b"a,b\n1,2\n4,5,6\n7,8\n", "one-bad.csv")
+    assert frame.to_dict("list") == {"a": ["1", "7"], "b": ["2", "8"]}
+    assert frame.attrs["bad_lines"] == [["4", "5", "6"]]
 
 
 def test_a_trailing_delimiter_on_header_and_rows_is_an_empty_column():

@@ -82,7 +82,7 @@ def check(args: argparse.Namespace) -> int:
 def geocode(args: argparse.Namespace) -> int:
     mapping = {"place": args.place_column, "country": args.country_column}
     table = prepare_raw(read_path(args.file), "custom", "auto",
-                        mapping={k: v for k, v in mapping.items() if v})
+                        mapping={k: v for k, v in mapping.items() if v}, require_date=False)
     incidents = table.accepted
     if args.output.suffix.lower() == ".parquet":
         incidents.to_parquet(args.output, index=False)

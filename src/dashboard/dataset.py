@@ -44,15 +44,17 @@ def tag_file(table: Table, name: str) -> Table:
 
 
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
-                mapping: dict[str, str] | None = None, geocode: bool = True) -> Table:
+                mapping: dict[str, str] | None = None, geocode: bool = True,
+                require_date: bool = True) -> Table:
     """Canonical, geocoded incidents from a frame of text cells.
 
     ``mapping`` names the file's column for a canonical one where detection cannot know
-    ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`).
+    ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`);
+    ``require_date=False`` keeps undated rows (for `dashboard geocode`).
     """
     gazetteer = load_gazetteer()
     table = normalize(raw, dataset, gazetteer.country_code, gazetteer.country_name, layout,
-                      mapping or {})
+                      mapping or {}, require_date)
     if not geocode:
         return table
     return dataclasses.replace(table, accepted=geocode_incidents(table.accepted, gazetteer))

@@ -56,6 +56,14 @@ def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     out = incidents.copy()
     for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
+    # "Mosul, Iraq" in a table with no country column: the place names the country, and
+    # the country filter should find the row.
+    learned = pd.Series(pd.NA, index=out.index, dtype="string")
+    learned[todo] = filled["found_country_code"].astype("string")
+    learned = learned.where(out["country_code"].isna())
+    out["country_code"] = out["country_code"].fillna(learned)
+    out["country"] = out["country"].fillna(learned.map(gazetteer.country_name,
+                                                       na_action="ignore").astype("string"))
     ambiguous = pd.Series(False, index=out.index)
     ambiguous[todo] = filled["geo_ambiguous"].astype("boolean").fillna(False).astype(bool)
     out["geo_ambiguous"] = ambiguous
@@ -72,7 +80,7 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """Best point per distinct query (QUERY_COLUMNS); misses come back with NaN points."""
     queries = queries.reset_index(drop=True)
     if queries.empty:
-        return queries.reindex(columns=QUERY_COLUMNS + RESULT_COLUMNS)
+        return queries.reindex(columns=[*QUERY_COLUMNS, *RESULT_COLUMNS, "found_country_code"])
     attempts = pd.DataFrame(
         [attempt for qid, row in enumerate(queries.itertuples(index=False))
          for attempt in plan_attempts(qid, row, gazetteer)],
@@ -90,6 +98,7 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     best = candidates.drop_duplicates("qid").set_index("qid")
 
     result = queries.copy()
+    result["found_country_code"] = best["country_code"].astype("string")
     result["latitude"] = best["latitude"].astype("float64")
     result["longitude"] = best["longitude"].astype("float64")
     result["geo_precision"] = coarser(best["kind"].astype("string"), best["level"])
@@ -105,6 +114,7 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     result.loc[fallback, "longitude"] = countries.loc[fallback_codes, "longitude"].to_numpy()
     result.loc[fallback, "geo_precision"] = "country"
     result.loc[fallback, "geo_method"] = "gazetteer"
+    result.loc[fallback, "found_country_code"] = fallback_codes
     return result
 
 

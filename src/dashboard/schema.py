@@ -1,13 +1,13 @@
 """Raw tables to canonical incidents, and the rows that could not be taken, with reasons.
 
-The layout (ACLED, UCDP GED, GTD or a generic table) is recognised from its columns;
-each layout is a mapping from its column names to the canonical ones, so a new layout is
-a new entry in ``LAYOUTS``, not new code.
+The layout (ACLED, UCDP GED, GTD or a generic table) is recognised from its columns.
+Column names map to canonical ones through ``SYNONYMS``, with ``LAYOUT_SYNONYMS`` first
+where a layout's own names differ (GTD's ``country`` is a numeric code; its name is
+``country_txt``), so a new layout is a new entry, not new code.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,12 +32,13 @@ TEXT_COLUMNS = [
 GEO_PRECISIONS = ("exact", "place", "admin2", "admin1", "country", "unresolved")
 GEO_METHODS = ("source", "gazetteer", "online", "manual")
 
-# Column names each layout uses for a canonical column, matched case-insensitively.
-GENERIC_SYNONYMS = {
+# Column names tables use for a canonical column, matched case-insensitively; the first
+# one present wins.
+SYNONYMS = {
     "event_id": ["event_id", "id", "eventid", "event_id_cnty", "incident_id"],
     "date": ["date", "event_date", "date_start", "day", "start_date"],
     "date_end": ["date_end", "end_date"],
-    "country": ["country", "country_txt", "nation"],
+    "country": ["country", "country_txt", "nation", "country_code", "iso2"],
     "admin1": ["admin1", "adm_1", "provstate", "province", "state", "region"],
     "admin2": ["admin2", "adm_2", "district"],
     "place": ["place", "location", "where_coordinates", "city", "town", "locality"],
@@ -51,6 +52,13 @@ GENERIC_SYNONYMS = {
     "source": ["source", "source_original", "scite1"],
     "source_url": ["source_url", "url", "link"],
 }
+LAYOUT_SYNONYMS = {
+    "gtd": {"country": ["country_txt"], "admin1": ["provstate"], "place": ["city"],
+            "event_type": ["attacktype1_txt"], "target": ["targtype1_txt"]},
+    "acled": {"place": ["location"], "actor": ["actor1"], "target": ["actor2"]},
+    "ucdp": {"place": ["where_coordinates"], "actor": ["side_a"], "target": ["side_b"]},
+}
+GTD_DATE_COLUMNS = ("iyear", "imonth", "iday")
 # A layout is recognised by columns only it has; ordered most specific first.
 LAYOUT_SIGNATURES = {
     "acled": {"event_id_cnty", "geo_precision"},
@@ -66,7 +74,11 @@ SOURCE_PRECISION = {
     "gtd": ("specificity", {"1": "exact", "2": "place", "3": "place", "4": "admin1",
                             "5": "country"}),
 }
-FATALITIES_PATTERN = r"^\s*(?:c\.|ca\.|about|approx\.?|~)?\s*(\d+)"
+# "13", "13+", "26 (+2 terrorists)", "c. 40", "at least 30", "1,234": a leading count.
+FATALITIES_PATTERN = (r"^\s*(?:c\.|ca\.|about|approx\.?|approximately|at least|over|"
+                      r"more than|~)?\s*(\d{1,3}(?:[,\s]\d{3})+|\d+)(?![\d.,]*\d)")
+# Above this a "count" is a typo or an overflow, not a number of people killed.
+MAX_COUNT = 1_000_000
 
 # A cell longer than this is not a field of an incident table but a broken file or an
 # attack on whatever displays it.
@@ -90,10 +102,14 @@ class Table:
     layout: str
     warnings: tuple[str, ...] = ()  # about the whole file, e.g. an ambiguous date order
     source: str = ""  # the file's name, or the names of the files combined
+    rows_in: int = -1  # data rows the file held, counted before any was sorted
 
-    @property
-    def rows_in(self) -> int:
-        return len(self.accepted) + len(self.rejected)
+    def __post_init__(self):
+        if self.rows_in == -1:
+            object.__setattr__(self, "rows_in", len(self.accepted) + len(self.rejected))
+        if self.rows_in != len(self.accepted) + len(self.rejected):
+            raise AssertionError(f"row accounting broken: {self.rows_in} rows in, "
+                                 f"{len(self.accepted)} accepted, {len(self.rejected)} rejected")
 
     def reason_counts(self) -> dict[str, int]:
         return self.rejected["reason"].value_counts().to_dict() if len(self.rejected) else {}
@@ -109,21 +125,32 @@ def detect_layout(columns: pd.Index) -> str:
 
 def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str | None],
               country_name: Callable[[str], str | None], layout: str = "auto",
-              mapping: dict[str, str] | None = None) -> Table:
+              mapping: dict[str, str] | None = None, require_date: bool = True) -> Table:
     """Canonical incidents from a frame of text cells.
 
     ``country_code``/``country_name`` come from the gazetteer, so every spelling of a
     country ends up as one name and one ISO code. ``mapping`` (canonical -> the file's
-    column) overrides what the column names suggest.
+    column) overrides what the column names suggest. ``require_date=False`` accepts rows
+    without a date (a list of places to geocode is not a list of incidents).
     """
+    bad_lines = raw.attrs.get("bad_lines", [])
     raw = raw.rename(columns=lambda column: str(column).strip())
+    repeated = raw.columns[raw.columns.str.lower().duplicated()].tolist()
+    if repeated:
+        raise LoaderError(f"the column name {repeated[0]!r} appears twice; rename one of "
+                          "them so each column can be told apart.")
     layout = detect_layout(raw.columns) if layout == "auto" else layout
-    picked = pick_columns(raw.columns)
+    picked = pick_columns(raw.columns, layout)
     for canonical, name in (mapping or {}).items():
         if name not in raw.columns:
             raise LoaderError(f"no column named {name!r} for {canonical}; the columns are: "
                               f"{', '.join(map(str, raw.columns))}")
         picked[canonical] = name
+    if layout == "gtd":
+        missing = [c for c in GTD_DATE_COLUMNS if c not in raw.columns.str.lower()]
+        if missing:
+            raise LoaderError(f"a GTD table needs the columns {', '.join(GTD_DATE_COLUMNS)}; "
+                              f"{', '.join(missing)} missing.")
 
     def column(canonical: str) -> pd.Series:
         if canonical in picked:
@@ -151,8 +178,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     web = url.str.match(r"(?i)^https?://")
     out["source_url"] = url.where(web, "")
     flags[FLAG_URL] = (url != "") & ~web
-    latitude = pd.to_numeric(column("latitude"), errors="coerce")
-    longitude = pd.to_numeric(column("longitude"), errors="coerce")
+    latitude, longitude = coordinate(column("latitude")), coordinate(column("longitude"))
     # A latitude that would be a valid longitude, beside a longitude that would be a
     # valid latitude, was most likely typed into the wrong column.
     flags[FLAG_SWAPPED] = latitude.abs().between(90, 180, inclusive="right") & (
@@ -164,14 +190,22 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
         longitude == 0))
     out["latitude"] = latitude.mask(unusable).astype("float64")
     out["longitude"] = longitude.mask(unusable).astype("float64")
-    out["geo_precision"] = source_precision(raw, layout).where(out["latitude"].notna())
-    out["geo_method"] = pd.Series("source", index=raw.index).where(out["latitude"].notna())
+    placed = out["latitude"].notna()
+    out["geo_precision"] = source_precision(raw, layout).where(placed)
+    out["geo_method"] = pd.Series("source", index=raw.index).where(placed)
+    # A table this dashboard exported says how each point was found: keep that rather
+    # than calling every point exact.
+    lower = {name.lower(): name for name in raw.columns}
+    for name, values in (("geo_precision", GEO_PRECISIONS), ("geo_method", GEO_METHODS)):
+        if layout == "generic" and name in lower:
+            stated = raw[lower[name]].str.strip()
+            out[name] = stated.where(stated.isin(values) & placed, out[name])
     out["geo_ambiguous"] = False
     out["fatalities"] = parse_counts(column("fatalities"))
     out["dataset"] = dataset
 
     missing_id = out["event_id"] == ""
-    out.loc[missing_id, "event_id"] = row_hashes(raw[missing_id])
+    out.loc[missing_id, "event_id"] = row_hashes(raw)[missing_id]
     flags[FLAG_DUPLICATE_ID] = out["event_id"].duplicated(keep=False)
     out["flags"] = join_flags(flags)
     for name in TEXT_COLUMNS:
@@ -179,21 +213,36 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     for name, values in (("geo_precision", GEO_PRECISIONS), ("geo_method", GEO_METHODS)):
         out[name] = out[name].astype(pd.CategoricalDtype(values))
 
+    # Columns not read into a canonical one travel along; one whose name a canonical
+    # column already has (a file's own `place` beside a mapped one) is kept renamed.
     extras = raw.drop(columns=list(picked.values()))
-    extras = extras.drop(columns=[c for c in extras.columns if c in CANONICAL_COLUMNS])
+    extras = extras.rename(columns=lambda c: f"{c}_source" if c in CANONICAL_COLUMNS else c)
     out = pd.concat([out[CANONICAL_COLUMNS], extras], axis=1)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
-    reasons = reasons.mask(out["date"].isna(), REASON_NO_DATE)
+    if require_date:
+        reasons = reasons.mask(out["date"].isna(), REASON_NO_DATE)
     too_long = raw.apply(lambda col: col.str.len() > MAX_CELL_CHARS).any(axis=1)
     reasons = reasons.mask(too_long, REASON_LONG_CELL)
     if len(raw) and is_hxl_row(raw.iloc[0]):
         reasons.iloc[0] = REASON_HXL
     bad = reasons.notna()
-    rejected = raw[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad])
-    return Table(accepted=out[~bad].reset_index(drop=True),
-                 rejected=rejected.reset_index(drop=True), layout=layout,
-                 warnings=tuple(w for w in (dates.warning,) if w))
+    rejected = pd.concat([raw[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad]),
+                          malformed_rows(bad_lines, raw.columns)], ignore_index=True)
+    return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected, layout=layout,
+                 warnings=tuple(w for w in (dates.warning,) if w),
+                 rows_in=len(raw) + len(bad_lines))
+
+
+def malformed_rows(bad_lines: list[list[str]], columns: pd.Index) -> pd.DataFrame:
+    """Lines the CSV reader could not fit to the header, as rejected rows: no cell lost."""
+    rows = []
+    for cells in bad_lines:
+        fitted = [*cells[: len(columns) - 1], ",".join(cells[len(columns) - 1:])]
+        row = dict(zip(columns, fitted, strict=False))
+        row["reason"] = f"row has {len(cells)} cells; the header has {len(columns)}"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*columns, "reason"], dtype="string")
 
 
 def join_flags(flags: pd.DataFrame) -> pd.Series:
@@ -211,12 +260,13 @@ def is_hxl_row(row: pd.Series) -> bool:
     return bool(tags >= 3 and tags >= (row != "").sum() - 1)
 
 
-def pick_columns(columns: pd.Index) -> dict[str, str]:
+def pick_columns(columns: pd.Index, layout: str = "generic") -> dict[str, str]:
     """canonical -> the file's column, by synonyms; the first synonym present wins."""
     lower = {column.lower(): column for column in columns}
+    own = LAYOUT_SYNONYMS.get(layout, {})
     picked = {}
-    for canonical, names in GENERIC_SYNONYMS.items():
-        present = [lower[name] for name in names if name in lower]
+    for canonical, names in SYNONYMS.items():
+        present = [lower[name] for name in own.get(canonical, []) + names if name in lower]
         if present:
             picked[canonical] = present[0]
     return picked
@@ -238,9 +288,17 @@ def parse_gtd_dates(raw: pd.DataFrame) -> ParsedDates:
 
 
 def parse_counts(text: pd.Series) -> pd.Series:
-    """Counts from "13", "13+", "26 (+2 terrorists)", "c. 40"; anything else is missing."""
-    digits = text.str.extract(FATALITIES_PATTERN, expand=False)
-    return pd.to_numeric(digits, errors="coerce").astype("Int64")
+    """Counts as FATALITIES_PATTERN reads them; "Unknown", "1.5e3" and the like are missing."""
+    digits = text.str.lower().str.extract(FATALITIES_PATTERN, expand=False)
+    counts = pd.to_numeric(digits.str.replace(r"[,\s]", "", regex=True), errors="coerce")
+    return counts.where(counts <= MAX_COUNT).astype("Int64")
+
+
+def coordinate(text: pd.Series) -> pd.Series:
+    """Degrees from text; a lone decimal comma (European spreadsheets) is a decimal mark."""
+    decimal_comma = text.str.fullmatch(r"-?\d+,\d+")
+    text = text.where(~decimal_comma.fillna(False), text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:
@@ -254,6 +312,11 @@ def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:
 
 
 def row_hashes(rows: pd.DataFrame) -> pd.Series:
-    """A stable id for rows without one: the hash of their cells, so reloads agree."""
-    joined = rows.astype(str).agg("\x1f".join, axis=1) if len(rows) else rows.index.to_series()
-    return joined.map(lambda text: "h" + hashlib.sha256(text.encode()).hexdigest()[:12])
+    """A stable id for rows without one: a hash of their cells, so reloads agree.
+
+    pandas' row hash uses a fixed key, so the same cells give the same id in every
+    process; a repeated row gets its occurrence number so ids stay unique.
+    """
+    hashes = pd.util.hash_pandas_object(rows, index=False).map("h{:016x}".format)
+    occurrence = hashes.groupby(hashes).cumcount()
+    return hashes.where(occurrence == 0, hashes + "-" + (occurrence + 1).astype(str))

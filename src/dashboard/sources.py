@@ -46,16 +46,20 @@ def read_table(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> pd.DataFra
         raise LoaderError(f"{name}: cannot read '{suffix}' files; use one of {SUPPORTED}.")
     try:
         frame = reader(data, name)
+        bad_lines = frame.attrs.get("bad_lines", [])
+        if not isinstance(frame.index, pd.RangeIndex):
+            frame = frame.reset_index()  # a Parquet index is data too; row numbers are ours
+        frame = frame.astype("string").fillna("")
     except LoaderError:
         raise
     except Exception as error:  # each format library raises its own types
+        detail = " ".join(str(error).split())[:200]  # one line, whatever the library says
         raise LoaderError(f"{name}: not a readable {suffix or 'text'} table "
-                          f"({type(error).__name__}: {str(error)[:200]}).") from error
-    if frame.empty or len(frame.columns) == 0:
+                          f"({type(error).__name__}: {detail}).") from error
+    if (frame.empty and not bad_lines) or len(frame.columns) == 0:
         raise LoaderError(f"{name}: the file has a header but no rows.")
-    if not isinstance(frame.index, pd.RangeIndex):
-        frame = frame.reset_index()  # a Parquet index is data too; row numbers are ours
-    return frame.astype("string").fillna("")
+    frame.attrs["bad_lines"] = bad_lines
+    return frame
 
 
 def read_path(path: str | Path, max_bytes: int = MAX_BYTES) -> pd.DataFrame:
@@ -107,21 +111,39 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_delimited(data: bytes, name: str) -> pd.DataFrame:
+    """The table, and in ``attrs["bad_lines"]`` the cells of lines that do not fit its header.
+
+    index_col=False: a row longer than the header must not turn the first column into an
+    index. Such rows send the reader to pandas' slower Python engine, which hands each
+    one over, so they become rejected rows with all their cells instead of vanishing.
+    """
     text = decode(data, name)
     if "\x00" in text:
         raise LoaderError(f"{name}: the text contains NUL characters; export it again as CSV.")
-    # index_col=False: rows longer than the header must not silently turn the first
-    # column into an index, and pandas would drop their extra cells with only a warning:
-    # here that is an error, since a cell would be lost.
+    options = {"sep": sniff_delimiter(text[:SNIFF_BYTES]), "dtype": str, "index_col": False,
+               "keep_default_na": False, "na_filter": False}
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
-            return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text[:SNIFF_BYTES]),
-                               dtype=str, keep_default_na=False, na_filter=False,
-                               engine="c", index_col=False)
+            return pd.read_csv(io.StringIO(text), engine="c", **options)
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            pass
+    bad_lines: list[list[str]] = []
+
+    def keep(cells: list[str]) -> None:
+        bad_lines.append(cells)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=keep,
+                                **options)
         except pd.errors.ParserWarning as warning:
-            raise LoaderError(f"{name}: some rows have more cells than the header has "
-                              "columns; check the header row and the delimiters.") from warning
+            # Every row is longer than the header: the header itself is short.
+            raise LoaderError(f"{name}: the rows have more cells than the header has "
+                              "columns; check the header row and the delimiter.") from warning
+    frame.attrs["bad_lines"] = bad_lines
+    return frame
 
 
 def read_parquet(data: bytes, name: str) -> pd.DataFrame:
