@@ -44,12 +44,15 @@ def one_run(data: Path) -> dict[str, float]:
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            while True:
+            deadline = started + 60
+            while server.poll() is None and time.perf_counter() < deadline:
                 try:
                     with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
                         break
                 except OSError:
                     time.sleep(0.05)
+            else:
+                raise SystemExit("the server did not start within 60 s")
             healthy = time.perf_counter()
             page.goto(url)
             page.wait_for_selector("canvas", timeout=120_000)

@@ -59,13 +59,14 @@ def server(tmp_path):
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
                     break
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     else:
         process.kill()
         log.close()

@@ -32,13 +32,13 @@ def test_csv_is_formula_safe_and_numbers_stay_numbers():
     frame = pd.DataFrame({
         "notes": pd.Series(["=1+1", "fine"], dtype="string"),
         "longitude": [-1.53, 13.1],  # a negative number is a number, not a formula
-        "fatalities": pd.array([-0, 7], dtype="Int64"),
+        "fatalities": pd.array([-3, 7], dtype="Int64"),  # numeric: no apostrophe
         "date": pd.to_datetime(["2021-06-12", "2020-01-01"]),
     })
     back = read_back(to_csv_bytes(frame))
     assert back["notes"].tolist() == ["'=1+1", "fine"]
     assert back["longitude"].tolist() == ["-1.53", "13.1"]
-    assert back["fatalities"].tolist() == ["0", "7"]
+    assert back["fatalities"].tolist() == ["-3", "7"]
     assert back["date"].tolist() == ["2021-06-12", "2020-01-01"]
 
 
@@ -56,3 +56,10 @@ def test_missing_values_are_empty_cells():
     frame = pd.DataFrame({"place": pd.Series([pd.NA, "Gao"], dtype="string"),
                           "fatalities": pd.array([None, 3], dtype="Int64")})
     assert to_csv_bytes(frame) == b"place,fatalities\r\n,\r\nGao,3\r\n"
+
+
+def test_a_hostile_column_name_is_neutralised_too():
+    frame = pd.DataFrame({'=HYPERLINK("http://evil.example","x")': pd.Series(["a"],
+                                                                             dtype="string")})
+    header = to_csv_bytes(frame).split(b"\r\n")[0]
+    assert header == b'"\'=HYPERLINK(""http://evil.example"",""x"")"'

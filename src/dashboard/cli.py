@@ -115,10 +115,15 @@ def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.file is not None:
         env["DASHBOARD_DATA"] = str(args.file.resolve())
+    # From the project root, so Streamlit reads .streamlit/config.toml; the two settings
+    # the page cannot work without are also given here, whatever the config says.
     command = [sys.executable, "-m", "streamlit", "run", str(APP_PATH),
-               f"--server.port={args.port}"]
-    # From the project root, so Streamlit reads .streamlit/config.toml.
-    return subprocess.call(command, env=env, cwd=APP_PATH.parent)
+               f"--server.port={args.port}", "--server.address=localhost",
+               "--server.enableStaticServing=true"]
+    try:
+        return subprocess.call(command, env=env, cwd=APP_PATH.parent)
+    except KeyboardInterrupt:  # Ctrl-C stops the server; it is not an error
+        return 0
 
 
 def main(argv: list[str] | None = None) -> int:

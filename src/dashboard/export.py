@@ -21,6 +21,8 @@ def to_csv_bytes(incidents: pd.DataFrame) -> bytes:
     The download button and `dashboard export` both call this, so their bytes agree.
     """
     safe = incidents.copy()
+    # Column names come from the file too: a header cell is a cell.
+    safe.columns = neutralise(pd.Series(safe.columns.map(str), dtype="string")).tolist()
     for name in safe.columns:
         dtype = safe[name].dtype
         if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):

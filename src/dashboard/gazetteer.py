@@ -107,7 +107,8 @@ def read_additions(path: Path = ADDITIONS_PATH) -> pd.DataFrame:
     keys = additions["name"].map(normalize_name)
     additions = additions.assign(
         key=keys, skeleton=keys.map(skeleton),
-        population=additions["population"].replace("", 0).astype("int64"),
+        population=pd.to_numeric(additions["population"], errors="coerce").fillna(0).astype(
+            "int64"),
     )
     return additions[GAZETTEER_COLUMNS]
 

@@ -38,7 +38,7 @@ UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
 
 
-@st.cache_resource(show_spinner="Loading and geocoding incidents…")
+@st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=4)
 def load_cached(path: str, modified_ns: int, size: int) -> Table:
     """One loaded table per file version, shared by every session (it is never mutated)."""
     return load_path(path)
@@ -174,7 +174,8 @@ def main() -> None:
     st.pydeck_chart(build_deck(shown), height=520)
     st.caption("Paler points are placed only at district, region or country level. Outlines: "
                "Natural Earth. Place names: GeoNames (CC BY 4.0), countrystatecity (ODbL).")
-    st.dataframe(shown, column_order=TABLE_COLUMNS, hide_index=True,
+    # Only the shown columns go to the browser: the rest stay on the server.
+    st.dataframe(shown[[c for c in TABLE_COLUMNS if c in shown.columns]], hide_index=True,
                  column_config={"source_url": st.column_config.LinkColumn("source_url"),
                                 "date": st.column_config.DateColumn("date",
                                                                     format="YYYY-MM-DD")})
