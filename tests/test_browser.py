@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -49,7 +50,8 @@ def free_port() -> int:
 def server(tmp_path):
     """`streamlit run app.py` on 127.0.0.1, on the bundled sample; its URL."""
     port = free_port()
-    env = {**os.environ, "DASHBOARD_DATA": str(SAMPLE)}
+    # Its own home, so remembered column mappings start empty and stay in tmp_path.
+    env = {**os.environ, "DASHBOARD_DATA": str(SAMPLE), "DASHBOARD_HOME": str(tmp_path)}
     log = (tmp_path / "streamlit.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -168,3 +170,26 @@ def test_upload_with_bad_rows_shows_why_and_offers_them(server, page, tmp_path):
     rejected = saved.read_text().splitlines()
     assert rejected[0].startswith("event_id,date,country,place,fatalities,row,reason")
     assert [line.split(",")[0] for line in rejected[1:]] == ["u2", "u3"]
+
+
+def test_unknown_columns_are_asked_for_once_and_remembered(server, page, tmp_path):
+    upload = tmp_path / "notizen.csv"
+    upload.write_text("Wann,Ort,Tote\n2021-06-12,Kabul,7\n2021-03-24,Palma,\n")
+    sample_rows = len(load_path(SAMPLE).accepted)
+
+    page.goto(server)
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.locator("input[type=file]").set_input_files(upload)
+    sidebar.get_by_text("Columns of notizen.csv").wait_for(timeout=60_000)
+    for field, column in (("date", "Wann"), ("place", "Ort"), ("fatalities", "Tote")):
+        sidebar.get_by_test_id("stSelectbox").filter(has_text=field).click()
+        page.get_by_role("option", name=column, exact=True).click()
+    sidebar.get_by_role("button", name="Use these columns").click()
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('[data-testid=stMetric]')].some("
+        "m => m.innerText.includes('Incidents') && m.innerText.includes(n))",
+        arg=f"\n{sample_rows + 2:,}", timeout=60_000,
+    )
+    saved = json.loads((tmp_path / "column_mappings.json").read_text())
+    assert list(saved.values()) == [{"date": "Wann", "place": "Ort", "fatalities": "Tote"}]
