@@ -19,6 +19,7 @@ from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, apply_filters
 from dashboard.gazetteer import DATA_DIR, load_gazetteer
+from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, read_path
 
@@ -48,6 +49,12 @@ def parser() -> argparse.ArgumentParser:
     geocode.add_argument("-o", "--output", type=Path, required=True)
     geocode.add_argument("--place-column", help="the column that holds the place text")
     geocode.add_argument("--country-column", help="the column that holds the country")
+    geocode.add_argument("--online", action="store_true",
+                         help="ask OpenStreetMap Nominatim for places the gazetteer lacks "
+                              "(sends those place names off this machine; 1 request/s)")
+    geocode.add_argument("--nominatim-url", metavar="URL",
+                         help=f"Nominatim server (default: ${URL_ENV}, else the public one)")
+    geocode.add_argument("--user-agent", help=f"sent to Nominatim (default: ${USER_AGENT_ENV})")
 
     export = commands.add_parser("export", help="the dashboard's filtered CSV export")
     export.add_argument("file", type=Path)
@@ -81,8 +88,10 @@ def check(args: argparse.Namespace) -> int:
 
 def geocode(args: argparse.Namespace) -> int:
     mapping = {"place": args.place_column, "country": args.country_column}
+    client = configured(args.nominatim_url, args.user_agent) if args.online else None
     table = prepare_raw(read_path(args.file), "custom", "auto",
-                        mapping={k: v for k, v in mapping.items() if v}, require_date=False)
+                        mapping={k: v for k, v in mapping.items() if v}, require_date=False,
+                        online=client)
     incidents = table.accepted
     if args.output.suffix.lower() == ".parquet":
         incidents.to_parquet(args.output, index=False)
@@ -93,6 +102,10 @@ def geocode(args: argparse.Namespace) -> int:
           f"({len(table.rejected):,} rows rejected; `dashboard check` lists why)")
     for precision in GEO_PRECISIONS:
         print(f"  {precision}: {counts.get(precision, 0):,}")
+    if client is not None:
+        errors = incidents["flags"].str.contains("online lookup", na=False).sum()
+        print(f"  online: {client.requests:,} requests, {errors:,} rows with a lookup error. "
+              f"{ATTRIBUTION}")
     return 0
 
 

@@ -16,6 +16,7 @@ from dashboard.schema import (
     normalize,
     pick_columns,
 )
+from dashboard.online import OnlineGeocoder
 from dashboard.sources import read_path
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
@@ -45,19 +46,21 @@ def tag_file(table: Table, name: str) -> Table:
 
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                 mapping: dict[str, str] | None = None, geocode: bool = True,
-                require_date: bool = True) -> Table:
+                require_date: bool = True, online: OnlineGeocoder | None = None) -> Table:
     """Canonical, geocoded incidents from a frame of text cells.
 
     ``mapping`` names the file's column for a canonical one where detection cannot know
     ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`);
-    ``require_date=False`` keeps undated rows (for `dashboard geocode`).
+    ``require_date=False`` keeps undated rows (for `dashboard geocode`); ``online`` is
+    asked for places the gazetteer lacks.
     """
     gazetteer = load_gazetteer()
     table = normalize(raw, dataset, gazetteer.country_code, gazetteer.country_name, layout,
                       mapping or {}, require_date)
     if not geocode:
         return table
-    return dataclasses.replace(table, accepted=geocode_incidents(table.accepted, gazetteer))
+    return dataclasses.replace(table, accepted=geocode_incidents(table.accepted, gazetteer,
+                                                                 online))
 
 
 def dataset_name(layout: str) -> str:

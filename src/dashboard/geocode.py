@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.gazetteer import Gazetteer, normalize_name, skeleton, split_type_word
+from dashboard.online import OnlineGeocoder
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
 BIG_PLACE = 20_000
@@ -45,8 +46,38 @@ ALTERNATIVES = re.compile(r"[/()]")
 RESULT_COLUMNS = ["latitude", "longitude", "geo_precision", "geo_method", "geo_ambiguous"]
 
 
-def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """A copy of ``incidents`` with the RESULT_COLUMNS filled where it had no point."""
+def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer,
+            online: OnlineGeocoder | None = None) -> pd.DataFrame:
+    """A copy of ``incidents`` with the RESULT_COLUMNS filled where it had no point.
+
+    ``online``, when given, is asked for what the gazetteer placed only at country level
+    or not at all.
+    """
+    out = place_offline(incidents, gazetteer)
+    return out if online is None else place_online(out, online)
+
+
+def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFrame:
+    """Ask the online service once per distinct (place, country) the gazetteer missed."""
+    coarse = incidents["geo_precision"].isin(["country", "unresolved"]) & incidents[
+        "place"].notna() & (incidents["geo_method"] != "source")
+    out = incidents.copy()
+    for (place, code), rows in out[coarse].groupby(["place", "country_code"], dropna=False,
+                                                    observed=True).groups.items():
+        answer = online.lookup(place, None if pd.isna(code) else code)
+        if answer.found:
+            out.loc[rows, ["latitude", "longitude"]] = (answer.latitude, answer.longitude)
+            out.loc[rows, "geo_precision"] = "place"
+            out.loc[rows, "geo_method"] = "online"
+        elif answer.error and "flags" in out:
+            # An error is not "not found": the row says so, and keeps its coarser point.
+            out.loc[rows, "flags"] = (out.loc[rows, "flags"].fillna("") + "; " + answer.error
+                                      ).str.removeprefix("; ")
+    return out
+
+
+def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Source coordinates kept; the rest placed from the gazetteer."""
     todo = incidents["latitude"].isna() | incidents["longitude"].isna()
     queries = incidents.loc[todo, QUERY_COLUMNS].drop_duplicates()
     found = resolve(queries, gazetteer)

@@ -1,0 +1,163 @@
+"""The optional online layer: OpenStreetMap's Nominatim through geopy, polite and cached.
+
+Off unless the user turns it on: it sends place names off the machine. Nominatim's
+usage policy allows one request a second from a whole application, so every client in
+this process shares one limiter; a 429 pushes the next request back by its Retry-After.
+Answers, "not found" included, are kept in a SQLite file so a name is asked once; "not
+found" expires (places get added), a found point does not. A timeout or a server error
+is an error, never "not found", and is not cached.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from geopy.adapters import URLLibAdapter
+from geopy.exc import GeocoderRateLimited, GeopyError
+from geopy.geocoders import Nominatim
+
+from dashboard import store
+from dashboard.gazetteer import normalize_name
+
+DEFAULT_DOMAIN = "nominatim.openstreetmap.org"
+DEFAULT_USER_AGENT = "incident-dashboard/0.1 (offline-first conflict incident map)"
+ATTRIBUTION = "Place search: © OpenStreetMap contributors, via Nominatim (ODbL)"
+# Nominatim allows one request a second; a small margin keeps network jitter from
+# bringing two requests closer than that at the server.
+MIN_INTERVAL_S = 1.05
+NOT_FOUND_TTL_S = 30 * 24 * 3600
+DEFAULT_RETRY_AFTER_S = 60.0
+# The server and user agent may also come from the environment (a deployment setting).
+URL_ENV = "DASHBOARD_NOMINATIM_URL"
+USER_AGENT_ENV = "DASHBOARD_USER_AGENT"
+
+
+@dataclass(frozen=True)
+class Answer:
+    latitude: float | None = None
+    longitude: float | None = None
+    error: str | None = None  # set when the service could not answer; nothing is cached
+
+    @property
+    def found(self) -> bool:
+        return self.latitude is not None
+
+
+class RateLimiter:
+    """At most one request per interval across every thread of this process."""
+
+    def __init__(self, interval_s: float = MIN_INTERVAL_S, clock=time.monotonic,
+                 sleep=time.sleep):
+        self.interval_s = interval_s
+        self.clock, self.sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        with self._lock:
+            delay = self._next - self.clock()
+            if delay > 0:
+                self.sleep(delay)
+            self._next = self.clock() + self.interval_s
+
+    def back_off(self, seconds: float) -> None:
+        with self._lock:
+            self._next = max(self._next, self.clock() + seconds)
+
+
+SHARED_LIMITER = RateLimiter()
+
+
+class AnswerCache:
+    """Answers by normalised query, in SQLite (safe for several sessions at once)."""
+
+    def __init__(self, path: Path, clock=time.time):
+        self.path, self.clock = path, clock
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._execute("CREATE TABLE IF NOT EXISTS answers (query TEXT PRIMARY KEY, "
+                          "latitude REAL, longitude REAL, fetched_at REAL NOT NULL)")
+        except sqlite3.DatabaseError:
+            # A truncated or foreign file: keep it for inspection, start a new cache.
+            path.rename(path.with_name(f"{path.name}.corrupt-{int(self.clock())}"))
+            self._execute("CREATE TABLE answers (query TEXT PRIMARY KEY, latitude REAL, "
+                          "longitude REAL, fetched_at REAL NOT NULL)")
+
+    def _execute(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        with sqlite3.connect(self.path, timeout=30) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return connection.execute(sql, parameters).fetchall()
+
+    def get(self, query: str) -> Answer | None:
+        rows = self._execute("SELECT latitude, longitude, fetched_at FROM answers "
+                             "WHERE query = ?", (query,))
+        if not rows:
+            return None
+        latitude, longitude, fetched_at = rows[0]
+        if latitude is None and self.clock() - fetched_at > NOT_FOUND_TTL_S:
+            return None
+        return Answer(latitude, longitude)
+
+    def put(self, query: str, answer: Answer) -> None:
+        self._execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)",
+                      (query, answer.latitude, answer.longitude, self.clock()))
+
+
+class OnlineGeocoder:
+    """Nominatim behind the shared limiter and a persistent cache."""
+
+    def __init__(self, cache_path: Path, domain: str = DEFAULT_DOMAIN, scheme: str = "https",
+                 user_agent: str = DEFAULT_USER_AGENT, timeout_s: float = 10.0,
+                 limiter: RateLimiter = SHARED_LIMITER):
+        # urllib, not requests: requests retries a timed-out request by itself, and that
+        # second request would bypass the rate limiter.
+        self.service = Nominatim(domain=domain, scheme=scheme, user_agent=user_agent,
+                                 timeout=timeout_s, adapter_factory=URLLibAdapter)
+        self.cache = AnswerCache(cache_path)
+        self.limiter = limiter
+        self.requests = 0  # sent to the service, for the UI's count and the tests
+
+    def lookup(self, place: str, country_code: str | None = None) -> Answer:
+        query = f"{normalize_name(place)}|{(country_code or '').lower()}"
+        cached = self.cache.get(query)
+        if cached is not None:
+            return cached
+        answer = self._ask(place, country_code, retry_on_429=True)
+        if answer.error is None:
+            self.cache.put(query, answer)
+        return answer
+
+    def _ask(self, place: str, country_code: str | None, retry_on_429: bool) -> Answer:
+        self.limiter.wait()
+        self.requests += 1
+        try:
+            location = self.service.geocode(
+                place, exactly_one=True,
+                country_codes=country_code.lower() if country_code else None)
+        except GeocoderRateLimited as error:
+            self.limiter.back_off(error.retry_after or DEFAULT_RETRY_AFTER_S)
+            if retry_on_429:
+                return self._ask(place, country_code, retry_on_429=False)
+            return Answer(error=f"online lookup refused: rate limited ({error})")
+        except GeopyError as error:  # timeouts, 5xx, unreachable, unparsable answers
+            return Answer(error=f"online lookup failed: {type(error).__name__}")
+        if location is None:
+            return Answer()
+        return Answer(round(location.latitude, 5), round(location.longitude, 5))
+
+
+def configured(url: str | None = None, user_agent: str | None = None) -> OnlineGeocoder:
+    """A client for ``url`` (else $DASHBOARD_NOMINATIM_URL, else the public server),
+    caching in the user's dashboard folder."""
+    url = url or os.environ.get(URL_ENV) or f"https://{DEFAULT_DOMAIN}"
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    return OnlineGeocoder(store.home() / "online-cache.sqlite", domain=parts.netloc,
+                          scheme=parts.scheme,
+                          user_agent=user_agent or os.environ.get(USER_AGENT_ENV)
+                          or DEFAULT_USER_AGENT)
