@@ -33,7 +33,8 @@ def write_csv(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def no_dataset_env(monkeypatch):
-    """Tests choose their data explicitly; a DASHBOARD_DATA in the shell must not leak in."""
-    if "DASHBOARD_DATA" in os.environ:
-        monkeypatch.delenv("DASHBOARD_DATA")
+def isolated(monkeypatch, tmp_path_factory):
+    """Tests choose their data explicitly, and never read or write the user's saved
+    choices: a DASHBOARD_DATA in the shell must not leak in, nor ~/.incident-dashboard."""
+    monkeypatch.delenv("DASHBOARD_DATA", raising=False)
+    monkeypatch.setenv("DASHBOARD_HOME", str(tmp_path_factory.mktemp("home")))

@@ -110,3 +110,32 @@ def test_map_spec_ships_only_what_the_map_needs(app, write_csv):
     assert set(point) == {"longitude", "latitude", "radius", "colour", "place", "country",
                           "date", "actor", "fatalities", "geo_precision"}
     assert "notes" not in json.dumps(spec)
+
+
+REVIEW = """event_id,date,country,place,fatalities
+p1,2021-03-24,,Palma,
+p2,2021-03-25,Nigeria,Xyzzyville,1
+"""
+
+
+def test_a_fix_in_the_review_panel_survives_a_restart_and_is_exported(app, write_csv):
+    path = write_csv(REVIEW)
+    at = app(path)
+    labels = at.main.selectbox[0].options
+    # Palma with no country is ambiguous (Mallorca, Brazil, Mozambique...): listed.
+    palma = next(label for label in labels if label.startswith("Palma (no country)"))
+    assert "several places have this name" in palma
+    assert any(label.startswith("Xyzzyville (Nigeria): placed only at its country")
+               for label in labels)
+    at.main.selectbox[0].select(palma).run()
+    mozambique = next(o for o in at.main.radio[0].options if o.startswith("Palma, Mozambique"))
+    at.main.radio[0].set_value(mozambique).run()
+    at.main.button[0].click().run()  # "Save this fix"
+    assert not at.exception
+
+    restarted = app(path)  # a new server process would start from the saved file only
+    fixed = [p for p in map_points(restarted) if p["place"] == "Palma"]
+    assert (round(fixed[0]["latitude"], 2), round(fixed[0]["longitude"], 2)) == (-10.77, 40.47)
+    exported = pd.read_csv(io.BytesIO(to_csv_bytes(load_path(path).accepted)))
+    palma_row = exported[exported["event_id"] == "p1"].iloc[0]
+    assert (palma_row["geo_method"], palma_row["geo_precision"]) == ("manual", "place")

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from dashboard.dataset import load_path
 from dashboard.export import to_csv_bytes
@@ -81,7 +82,6 @@ def server(tmp_path):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -183,8 +183,11 @@ def test_unknown_columns_are_asked_for_once_and_remembered(server, page, tmp_pat
     sidebar.locator("input[type=file]").set_input_files(upload)
     sidebar.get_by_text("Columns of notizen.csv").wait_for(timeout=60_000)
     for field, column in (("date", "Wann"), ("place", "Ort"), ("fatalities", "Tote")):
-        sidebar.get_by_test_id("stSelectbox").filter(has_text=field).click()
+        box = sidebar.get_by_test_id("stSelectbox").filter(
+            has=page.get_by_text(field, exact=True))
+        box.click()
         page.get_by_role("option", name=column, exact=True).click()
+        expect(box.locator("input")).to_have_value(column)  # the rerun has drawn it
     sidebar.get_by_role("button", name="Use these columns").click()
     page.wait_for_function(
         "n => [...document.querySelectorAll('[data-testid=stMetric]')].some("

@@ -3,6 +3,8 @@ Nominatim's JSON. Nothing here reaches the internet."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import threading
 import time
@@ -12,8 +14,8 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from dashboard.geocode import geocode
 from dashboard.gazetteer import load_gazetteer
+from dashboard.geocode import geocode
 from dashboard.online import Answer, AnswerCache, OnlineGeocoder, RateLimiter
 
 # What the local "Nominatim" knows; other names are not found.
@@ -46,10 +48,8 @@ class FakeNominatim(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError):  # the client gave up (the timeout case)
             self.wfile.write(data)
-        except BrokenPipeError:  # the client gave up (the timeout case)
-            pass
 
     def log_message(self, *args):  # keep pytest's output clean
         pass
@@ -81,7 +81,7 @@ def client(nominatim, tmp_path):
 
 def gaps(log) -> list[float]:
     times = [received for received, _ in log]
-    return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
 def test_requests_are_a_second_apart_and_a_repeat_is_not_sent(client, nominatim):

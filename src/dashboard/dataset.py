@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import store
 from dashboard.gazetteer import DATA_DIR, load_gazetteer
 from dashboard.geocode import geocode as geocode_incidents
+from dashboard.online import OnlineGeocoder
 from dashboard.schema import (
     LAYOUT_SIGNATURES,
     Table,
@@ -16,26 +18,27 @@ from dashboard.schema import (
     normalize,
     pick_columns,
 )
-from dashboard.online import OnlineGeocoder
 from dashboard.sources import read_path
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
 
 
-def load_path(path: str | Path, layout: str = "auto") -> Table:
+def load_path(path: str | Path, layout: str = "auto",
+              online: OnlineGeocoder | None = None) -> Table:
     """Read, validate and geocode one file; raises LoaderError on unusable input."""
     path = Path(path)
     raw = read_path(path)
     if path.resolve() == SAMPLE_PATH.resolve():
-        return tag_file(prepare_raw(raw, "sample", layout), path.name)
-    return load_raw(raw, path.name, layout)
+        return tag_file(prepare_raw(raw, "sample", layout, online=online), path.name)
+    return load_raw(raw, path.name, layout, online=online)
 
 
 def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
-             mapping: dict[str, str] | None = None) -> Table:
+             mapping: dict[str, str] | None = None,
+             online: OnlineGeocoder | None = None) -> Table:
     """One file's cells (from sources) through the pipeline, tagged with its name."""
     detected = detect_layout(raw.columns) if layout == "auto" else layout
-    table = prepare_raw(raw, dataset_name(detected), detected, mapping)
+    table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online)
     return tag_file(table, name)
 
 
@@ -59,8 +62,8 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                       mapping or {}, require_date)
     if not geocode:
         return table
-    return dataclasses.replace(table, accepted=geocode_incidents(table.accepted, gazetteer,
-                                                                 online))
+    return dataclasses.replace(table, accepted=geocode_incidents(
+        table.accepted, gazetteer, online, store.overrides()))
 
 
 def dataset_name(layout: str) -> str:

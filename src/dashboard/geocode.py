@@ -47,14 +47,24 @@ RESULT_COLUMNS = ["latitude", "longitude", "geo_precision", "geo_method", "geo_a
 
 
 def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer,
-            online: OnlineGeocoder | None = None) -> pd.DataFrame:
+            online: OnlineGeocoder | None = None,
+            overrides: dict[str, dict] | None = None) -> pd.DataFrame:
     """A copy of ``incidents`` with the RESULT_COLUMNS filled where it had no point.
 
-    ``online``, when given, is asked for what the gazetteer placed only at country level
-    or not at all.
+    ``overrides`` (override_key -> {"latitude", "longitude"}) are the user's own fixes and
+    beat the gazetteer; ``online``, when given, is asked for what the gazetteer placed
+    only at country level or not at all.
     """
-    out = place_offline(incidents, gazetteer)
+    out = place_offline(incidents, gazetteer, overrides or {})
     return out if online is None else place_online(out, online)
+
+
+def override_key(place: pd.Series, country_code: pd.Series) -> pd.Series:
+    """How a fix is filed: the place as folded for lookup, and the row's country code."""
+    place, country_code = place.astype(object), country_code.astype(object)
+    folded = {text: normalize_name(text) for text in place.dropna().unique()}  # once per name
+    return pd.Series([f"{folded.get(p, '')}|{c if isinstance(c, str) else ''}"
+                      for p, c in zip(place, country_code, strict=True)], index=place.index)
 
 
 def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFrame:
@@ -76,9 +86,14 @@ def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFram
     return out
 
 
-def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """Source coordinates kept; the rest placed from the gazetteer."""
+def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
+                  overrides: dict[str, dict]) -> pd.DataFrame:
+    """Source coordinates kept; then the user's fixes; the rest from the gazetteer."""
     todo = incidents["latitude"].isna() | incidents["longitude"].isna()
+    fixes = override_key(incidents["place"], incidents["country_code"]).map(
+        overrides).where(todo)
+    manual = fixes.notna()
+    todo &= ~manual
     queries = incidents.loc[todo, QUERY_COLUMNS].drop_duplicates()
     found = resolve(queries, gazetteer)
     filled = incidents.loc[todo, QUERY_COLUMNS].merge(found, on=QUERY_COLUMNS, how="left")
@@ -87,10 +102,13 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
     out = incidents.copy()
     for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
+        out.loc[manual, name] = fixes[manual].map(lambda fix, name=name: fix[name])
     # "Mosul, Iraq" in a table with no country column: the place names the country, and
-    # the country filter should find the row.
+    # the country filter should find the row. Not when the name is ambiguous: the user
+    # should decide, in the review panel, which Palma it is.
     learned = pd.Series(pd.NA, index=out.index, dtype="string")
-    learned[todo] = filled["found_country_code"].astype("string")
+    learned[todo] = filled["found_country_code"].astype("string").where(
+        ~filled["geo_ambiguous"].astype("boolean").fillna(False))
     learned = learned.where(out["country_code"].isna())
     out["country_code"] = out["country_code"].fillna(learned)
     out["country"] = out["country"].fillna(learned.map(gazetteer.country_name,
@@ -100,8 +118,10 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
     out["geo_ambiguous"] = ambiguous
     precision = out["geo_precision"].astype("string")
     precision[todo] = filled["geo_precision"].fillna("unresolved")
+    precision[manual] = "place"
     method = out["geo_method"].astype("string")
     method[todo] = filled["geo_method"]
+    method[manual] = "manual"
     out["geo_precision"] = precision.astype(pd.CategoricalDtype(GEO_PRECISIONS))
     out["geo_method"] = method.astype(pd.CategoricalDtype(GEO_METHODS))
     return out
@@ -218,3 +238,54 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
         if key:
             attempts.append((qid, order, key, prefer, level, hint))
     return attempts or [(qid, 0, "", None, "place", hint)]
+
+
+def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFrame:
+    """Every gazetteer entry a name could mean, in any country, biggest first: the
+    choices the review panel offers."""
+    key = split_type_word(normalize_name(place))[0]
+    found = gazetteer.entries[gazetteer.entries["key"] == key]
+    found = found.assign(country=found["country_code"].astype(str).map(
+        gazetteer.country_name))
+    order = found["kind"].astype(str).map({"country": 0, "admin1": 2}).fillna(1)
+    return (found.assign(order=order).sort_values(["order", "population"],
+                                                  ascending=[True, False])
+            .drop_duplicates(["name", "kind", "country_code"]).head(limit)
+            [["name", "kind", "country", "country_code", "latitude", "longitude",
+              "population"]].reset_index(drop=True))
+
+
+REVIEW_REASONS = {
+    "unresolved": "not found",
+    "country": "placed only at its country",
+    "ambiguous": "several places have this name",
+}
+
+
+def needing_review(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Place names the user should look at, with how many incidents each affects.
+
+    One row per (place, country_code): the names the gazetteer did not find, found only
+    as the country (unless the name is the country's), or found in several countries
+    with nothing to choose between them.
+    """
+    guessed = incidents["geo_method"].isin(["gazetteer"]) | incidents["geo_method"].isna()
+    precision = incidents["geo_precision"].astype("string")
+    names_country = incidents["place"].map(
+        lambda text: gazetteer.country_code(text.split(",")[0]) is not None,
+        na_action="ignore").astype("boolean").fillna(False)
+    reason = pd.Series(pd.NA, index=incidents.index, dtype="string")
+    reason = reason.mask(guessed & (precision == "country") & ~names_country,
+                         REVIEW_REASONS["country"])
+    reason = reason.mask(guessed & incidents["geo_ambiguous"], REVIEW_REASONS["ambiguous"])
+    reason = reason.mask(precision == "unresolved", REVIEW_REASONS["unresolved"])
+    pending = incidents[reason.notna() & incidents["place"].notna()].assign(reason=reason)
+    if pending.empty:
+        return pd.DataFrame(columns=["place", "country_code", "country", "reason",
+                                     "incidents", "key"])
+    table = (pending.groupby(["place", "country_code", "reason"], dropna=False, observed=True)
+             .agg(country=("country", "first"), incidents=("event_id", "size")).reset_index()
+             .sort_values("incidents", ascending=False, kind="stable"))
+    table["key"] = override_key(table["place"], table["country_code"]).to_numpy()
+    return table[["place", "country_code", "country", "reason", "incidents", "key"]
+                 ].reset_index(drop=True)

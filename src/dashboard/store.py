@@ -15,6 +15,7 @@ from pathlib import Path
 
 HOME_ENV = "DASHBOARD_HOME"
 MAPPINGS_FILE = "column_mappings.json"
+OVERRIDES_FILE = "place_overrides.json"
 
 
 def home() -> Path:
@@ -63,3 +64,24 @@ def save_mapping(columns, mapping: dict[str, str]) -> None:
     mappings = mappings if isinstance(mappings, dict) else {}
     mappings[header_signature(columns)] = mapping
     write_json_atomically(path, mappings)
+
+
+def overrides() -> dict[str, dict]:
+    """The user's place fixes: override key -> {"latitude", "longitude", "name", ...}."""
+    saved = read_json(home() / OVERRIDES_FILE, {})
+    return saved if isinstance(saved, dict) else {}
+
+
+def overrides_version() -> int:
+    """Changes whenever the fixes change, so cached loads are redone."""
+    try:
+        return (home() / OVERRIDES_FILE).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def save_override(key: str, fix: dict) -> None:
+    path = home() / OVERRIDES_FILE
+    fixes = overrides()
+    fixes[key] = fix
+    write_json_atomically(path, fixes)

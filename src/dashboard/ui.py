@@ -17,7 +17,10 @@ from dashboard import store
 from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
 from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, apply_filters
+from dashboard.gazetteer import load_gazetteer
+from dashboard.geocode import candidates, needing_review
 from dashboard.layers import build_deck
+from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, read_table
 
@@ -35,13 +38,16 @@ def dataset_path() -> Path:
 
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
+TYPE_COORDINATES = "None of these: type its coordinates"
 MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
 
 
 @st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=4)
-def load_cached(path: str, modified_ns: int, size: int) -> Table:
-    """One loaded table per file version, shared by every session (it is never mutated)."""
-    return load_path(path)
+def load_cached(path: str, modified_ns: int, size: int, fixes_version: int,
+                online: bool) -> Table:
+    """One loaded table per file version, place fixes and online setting, shared by
+    every session (it is never mutated)."""
+    return load_path(path, online=configured() if online else None)
 
 
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=32)
@@ -52,8 +58,50 @@ def read_upload(digest: str, name: str, _data: bytes) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=32)
 def load_upload(digest: str, name: str, mapping: tuple[tuple[str, str], ...],
-                _raw: pd.DataFrame) -> Table:
-    return load_raw(_raw, name, mapping=dict(mapping))
+                fixes_version: int, online: bool, _raw: pd.DataFrame) -> Table:
+    return load_raw(_raw, name, mapping=dict(mapping),
+                    online=configured() if online else None)
+
+
+def online_ui() -> bool:
+    """Whether to ask OpenStreetMap for places the gazetteer lacks: off unless chosen."""
+    online = st.sidebar.toggle(
+        "Look up missing places online", value=False,
+        help="Sends the names of places the built-in gazetteer lacks to OpenStreetMap's "
+             "Nominatim (or $DASHBOARD_NOMINATIM_URL), one per second; answers are kept "
+             "on this machine. Everything else stays offline.")
+    if online:
+        st.sidebar.caption(ATTRIBUTION)
+    return online
+
+
+def review_ui(incidents: pd.DataFrame) -> None:
+    """Names the geocoder could not place well; a fix is saved and used on every load."""
+    pending = needing_review(incidents, load_gazetteer())
+    if pending.empty:
+        return
+    with st.expander(f"Places to review: {len(pending):,} names, "
+                     f"{int(pending['incidents'].sum()):,} incidents"):
+        st.dataframe(pending.drop(columns="key"), hide_index=True)
+        labels = [f"{row.place} ({row.country if isinstance(row.country, str) else 'no country'}"
+                  f"): {row.reason}, {row.incidents}" for row in pending.itertuples()]
+        chosen = pending.iloc[labels.index(st.selectbox("Place name", labels))]
+        options = candidates(chosen["place"], load_gazetteer())
+        choices = [f"{o.name}, {o.country} ({o.kind}; {o.latitude:.3f}, {o.longitude:.3f})"
+                   for o in options.itertuples()] + [TYPE_COORDINATES]
+        pick = st.radio("Where is it?", choices)
+        if pick == TYPE_COORDINATES:
+            latitude = st.number_input("Latitude", -90.0, 90.0, 0.0, format="%.5f")
+            longitude = st.number_input("Longitude", -180.0, 180.0, 0.0, format="%.5f")
+            label = chosen["place"]
+        else:
+            option = options.iloc[choices.index(pick)]
+            latitude, longitude = float(option["latitude"]), float(option["longitude"])
+            label = f"{option['name']}, {option['country']}"
+        if st.button("Save this fix"):
+            store.save_override(chosen["key"], {"latitude": latitude, "longitude": longitude,
+                                                "name": label, "place": chosen["place"]})
+            st.rerun()
 
 
 def mapping_ui(name: str, raw: pd.DataFrame) -> dict[str, str] | None:
@@ -74,7 +122,7 @@ def mapping_ui(name: str, raw: pd.DataFrame) -> dict[str, str] | None:
     return None
 
 
-def uploads_ui() -> tuple[list[Table], bool]:
+def uploads_ui(online: bool) -> tuple[list[Table], bool]:
     """Tables from the user's uploads, and whether to keep the base dataset beside them."""
     files = st.sidebar.file_uploader(
         "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
@@ -89,7 +137,8 @@ def uploads_ui() -> tuple[list[Table], bool]:
             mapping = mapping_ui(file.name, raw)
             if mapping is None:
                 continue
-            tables.append(load_upload(digest, file.name, tuple(sorted(mapping.items())), raw))
+            tables.append(load_upload(digest, file.name, tuple(sorted(mapping.items())),
+                                      store.overrides_version(), online, raw))
         except LoaderError as error:
             st.sidebar.error(str(error))
     keep_base = not files or st.sidebar.checkbox("Keep the loaded dataset beside the uploads",
@@ -146,12 +195,14 @@ def main() -> None:
     st.set_page_config(page_title="Incident dashboard", layout="wide")
     path = dataset_path()
     st.sidebar.title("Data")
-    uploads, keep_base = uploads_ui()
+    online = online_ui()
+    uploads, keep_base = uploads_ui(online)
     tables = list(uploads)
     if keep_base:
         try:
             stat = path.stat()
-            tables.insert(0, load_cached(str(path), stat.st_mtime_ns, stat.st_size))
+            tables.insert(0, load_cached(str(path), stat.st_mtime_ns, stat.st_size,
+                                         store.overrides_version(), online))
         except (LoaderError, OSError) as error:
             st.error(f"Could not load {path.name}: {error}")
     if not tables:
@@ -183,3 +234,4 @@ def main() -> None:
         f"Download {len(shown):,} rows as CSV", data=lambda: to_csv_bytes(shown),
         file_name="incidents_filtered.csv", mime="text/csv", on_click="ignore",
     )
+    review_ui(incidents)
