@@ -91,6 +91,12 @@ def page():
         browser.close()
 
 
+def settle(page) -> None:
+    """Wait until no script run is going on: a rerun redraws, and closes, open menus."""
+    page.wait_for_timeout(300)  # a rerun the last action started has shown itself by now
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+
+
 def metric(page, label: str) -> str:
     box = page.get_by_test_id("stMetric").filter(has_text=label)
     return box.get_by_test_id("stMetricValue").inner_text()
@@ -185,9 +191,12 @@ def test_unknown_columns_are_asked_for_once_and_remembered(server, page, tmp_pat
     for field, column in (("date", "Wann"), ("place", "Ort"), ("fatalities", "Tote")):
         box = sidebar.get_by_test_id("stSelectbox").filter(
             has=page.get_by_text(field, exact=True))
+        settle(page)
+        # Mid-screen: at the viewport's foot the menu has no room to open.
+        box.evaluate("element => element.scrollIntoView({block: 'center'})")
         box.click()
         page.get_by_role("option", name=column, exact=True).click()
-        expect(box.locator("input")).to_have_value(column)  # the rerun has drawn it
+        expect(box.locator("input")).to_have_value(column)
     sidebar.get_by_role("button", name="Use these columns").click()
     page.wait_for_function(
         "n => [...document.querySelectorAll('[data-testid=stMetric]')].some("
