@@ -171,3 +171,17 @@ def test_cli_geocode_online_against_the_local_server(nominatim, tmp_path, monkey
     assert placed["geo_method"].tolist() == ["online", "gazetteer", "online"]
     assert [query for _, query in log] == ["pulka"]
     assert "OpenStreetMap contributors" in capsys.readouterr().out
+
+
+def test_a_truncated_cache_is_set_aside_and_rebuilt(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = AnswerCache(path)
+    for number in range(200):
+        cache.put(f"place {number}|", Answer(float(number), 0.0))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # a crash or a full disk cut it short
+    (tmp_path / "cache.sqlite-wal").unlink(missing_ok=True)
+    rebuilt = AnswerCache(path)
+    assert rebuilt.get("place 1|") in (None, Answer(1.0, 0.0))  # gone or intact, not wrong
+    rebuilt.put("x|", Answer(1.0, 2.0))
+    assert rebuilt.get("x|") == Answer(1.0, 2.0)

@@ -1,5 +1,7 @@
 import json
 import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from dashboard.dataset import combine, load_raw, unmapped
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv(store.HOME_ENV, str(tmp_path))
+    monkeypatch.setattr(store, "NOTICES", [])
     return tmp_path
 
 
@@ -31,11 +34,48 @@ def test_atomic_write_leaves_no_temporary_files(home):
     assert os.listdir(home) == ["x.json"]
 
 
-def test_a_corrupt_mapping_file_is_ignored(home):
-    (home / store.MAPPINGS_FILE).write_text("{not json")
-    assert store.saved_mapping(["a", "b"]) == {}
-    store.save_mapping(["a", "b"], {"date": "a"})
-    assert store.saved_mapping(["a", "b"]) == {"date": "a"}
+def test_a_corrupt_file_is_set_aside_with_a_notice_not_lost(home):
+    broken = '{"palma|": {"latitude": -10.7'  # truncated mid-write by another tool
+    (home / store.OVERRIDES_FILE).write_text(broken)
+    assert store.overrides() == {}
+    kept = list(home.glob(f"{store.OVERRIDES_FILE}.corrupt-*"))
+    assert [path.read_text() for path in kept] == [broken]  # the user's bytes survive
+    assert "set aside" in store.NOTICES[-1]
+    store.save_override("gao|", {"latitude": 16.27, "longitude": -0.04})
+    assert store.overrides() == {"gao|": {"latitude": 16.27, "longitude": -0.04}}
+
+
+WRITER = """
+import os, sys
+from dashboard import store
+store.save_override("first|", {"latitude": 1.0, "longitude": 2.0})
+os.replace = lambda *args: os._exit(3)  # die after writing the new file, before the rename
+store.save_override("second|", {"latitude": 3.0, "longitude": 4.0})
+"""
+
+
+def test_a_writer_killed_between_write_and_rename_leaves_the_saved_file_whole(home):
+    env = {**os.environ, store.HOME_ENV: str(home)}
+    died = subprocess.run([sys.executable, "-c", WRITER], env=env, check=False, timeout=60)
+    assert died.returncode == 3
+    assert store.overrides() == {"first|": {"latitude": 1.0, "longitude": 2.0}}
+    assert not list(home.glob("*.corrupt-*"))  # nothing unreadable was left behind
+
+
+SAVER = """
+import sys
+from dashboard import store
+for number in range(40):
+    store.save_override(f"{sys.argv[1]}-{number}|", {"latitude": number, "longitude": 0})
+"""
+
+
+def test_two_processes_saving_at_once_lose_nothing(home):
+    env = {**os.environ, store.HOME_ENV: str(home)}
+    savers = [subprocess.Popen([sys.executable, "-c", SAVER, name], env=env)
+              for name in ("left", "right")]
+    assert [saver.wait(timeout=120) for saver in savers] == [0, 0]
+    assert len(store.overrides()) == 80
 
 
 @pytest.mark.parametrize(

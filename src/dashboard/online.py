@@ -77,19 +77,26 @@ SHARED_LIMITER = RateLimiter()
 class AnswerCache:
     """Answers by normalised query, in SQLite (safe for several sessions at once)."""
 
+    SCHEMA = ("CREATE TABLE IF NOT EXISTS answers (query TEXT PRIMARY KEY, latitude REAL, "
+              "longitude REAL, fetched_at REAL NOT NULL)")
+
     def __init__(self, path: Path, clock=time.time):
         self.path, self.clock = path, clock
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._execute("CREATE TABLE IF NOT EXISTS answers (query TEXT PRIMARY KEY, "
-                          "latitude REAL, longitude REAL, fetched_at REAL NOT NULL)")
-        except sqlite3.DatabaseError:
-            # A truncated or foreign file: keep it for inspection, start a new cache.
-            path.rename(path.with_name(f"{path.name}.corrupt-{int(self.clock())}"))
-            self._execute("CREATE TABLE answers (query TEXT PRIMARY KEY, latitude REAL, "
-                          "longitude REAL, fetched_at REAL NOT NULL)")
+        self._execute(self.SCHEMA)
 
     def _execute(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        try:
+            return self._run(sql, parameters)
+        except sqlite3.DatabaseError:
+            # A truncated or foreign file: it is only a cache, so keep it aside for
+            # inspection and start a new one rather than fail the user's load.
+            self.path.rename(self.path.with_name(f"{self.path.name}.corrupt-"
+                                                 f"{int(self.clock())}"))
+            self._run(self.SCHEMA)
+            return self._run(sql, parameters)
+
+    def _run(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         with sqlite3.connect(self.path, timeout=30) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             return connection.execute(sql, parameters).fetchall()

@@ -1,19 +1,28 @@
 """What the user saved on this machine: JSON files in one folder, written atomically.
 
-Several browser sessions may save at once, and a crash may come mid-write: each file is
-written to a temporary file beside it and renamed over it, so a reader sees the old
-content or the new, never half of either.
+Several browser sessions (or processes) may save at once, and a crash may come
+mid-write. Each file is written to a temporary file beside it and renamed over it, so a
+reader sees the old content or the new, never half of either; a read-modify-write holds
+an exclusive lock, so two saves cannot lose each other's entry. A file that cannot be
+read (truncated, edited by hand) is set aside under a new name, never overwritten, and a
+notice says where it went.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HOME_ENV = "DASHBOARD_HOME"
+# Files set aside since this process started, for the UI to tell the user about.
+NOTICES: list[str] = []
 MAPPINGS_FILE = "column_mappings.json"
 OVERRIDES_FILE = "place_overrides.json"
 
@@ -38,11 +47,28 @@ def write_json_atomically(path: Path, value: object) -> None:
 
 
 def read_json(path: Path, default: object) -> object:
-    """The saved value, or ``default`` when there is none or it cannot be read."""
+    """The saved value; ``default`` when there is none. An unreadable file is set aside."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        kept = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        path.rename(kept)
+        NOTICES.append(f"{path.name} could not be read and was set aside as {kept}; "
+                       "the entries in it are not used until it is repaired.")
+        return default
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock for a read-modify-write of ``path`` (released on exit or crash)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def header_signature(columns) -> str:
@@ -60,10 +86,11 @@ def saved_mapping(columns) -> dict[str, str]:
 
 def save_mapping(columns, mapping: dict[str, str]) -> None:
     path = home() / MAPPINGS_FILE
-    mappings = read_json(path, {})
-    mappings = mappings if isinstance(mappings, dict) else {}
-    mappings[header_signature(columns)] = mapping
-    write_json_atomically(path, mappings)
+    with locked(path):
+        mappings = read_json(path, {})
+        mappings = mappings if isinstance(mappings, dict) else {}
+        mappings[header_signature(columns)] = mapping
+        write_json_atomically(path, mappings)
 
 
 def overrides() -> dict[str, dict]:
@@ -82,6 +109,7 @@ def overrides_version() -> int:
 
 def save_override(key: str, fix: dict) -> None:
     path = home() / OVERRIDES_FILE
-    fixes = overrides()
-    fixes[key] = fix
-    write_json_atomically(path, fixes)
+    with locked(path):
+        fixes = overrides()
+        fixes[key] = fix
+        write_json_atomically(path, fixes)

@@ -214,6 +214,8 @@ def main() -> None:
     table = combine(tables)
     incidents = table.accepted
     rejected_ui(table)
+    for notice in store.NOTICES:
+        st.sidebar.warning(notice)
 
     st.sidebar.title("Filters")
     start, end = period_ui(incidents)
