@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 import json
 import subprocess
 import sys
@@ -160,3 +161,32 @@ def test_xlsx_bomb_is_refused_from_its_directory(xlsx_bomb, capsys):
     err = capsys.readouterr().err
     assert "expands to 472 MB" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_csv_geojson_and_provenance_reproduce_from_the_record(tmp_path, write_csv):
+    source = write_csv("event_id,date,country,place,fatalities\n"
+                       "a,2021-06-12,Afghanistan,Kabul,7\n"
+                       "b,2021-06-13,Afghanistan,Xyzzy-not-a-place,1\n"
+                       "c,2021-06-14,Iraq,Mosul,2\n"
+                       "d,2020-01-01,Afghanistan,Herat,3\n")
+    first = tmp_path / "first"
+    assert main(["export", str(source), "-o", f"{first}.csv", "--country", "Afghanistan",
+                 "--start", "2021-01-01", "--geojson", f"{first}.geojson",
+                 "--provenance", f"{first}.json"]) == 0
+    record = json.loads(Path(f"{first}.json").read_text())
+    assert record["rows"] == {"in": 4, "shown": 2, "exported_csv": 2, "exported_geojson": 2,
+                              "unplaced": 0}  # Xyzzy is placed at Afghanistan's point
+    assert record["sources"] == [{"name": source.name, "sha256": hashlib.sha256(
+        source.read_bytes()).hexdigest()}]
+
+    filters = record["filters"]
+    again = tmp_path / "again.csv"
+    arguments = ["export", str(source), "-o", str(again)]
+    arguments += [a for c in filters["countries"] for a in ("--country", c)]
+    arguments += ["--start", filters["start"]] if filters["start"] else []
+    arguments += ["--end", filters["end"]] if filters["end"] else []
+    assert main(arguments) == 0
+    assert again.read_bytes() == Path(f"{first}.csv").read_bytes()
+    features = json.loads(Path(f"{first}.geojson").read_text())["features"]
+    assert [f["properties"]["event_id"] for f in features] == ["a", "b"]
+    assert features[0]["geometry"]["coordinates"] == pytest.approx([69.17, 34.53], abs=0.01)

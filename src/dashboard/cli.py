@@ -16,9 +16,9 @@ from pathlib import Path
 
 from dashboard import __version__
 from dashboard.dataset import load_path, prepare_raw
-from dashboard.export import to_csv_bytes
-from dashboard.filters import Filters, apply_filters
-from dashboard.gazetteer import DATA_DIR, load_gazetteer
+from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
+from dashboard.filters import Filters, apply_filters, describe
+from dashboard.gazetteer import DATA_DIR, gazetteer_version, load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, read_path
@@ -62,6 +62,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--country", action="append", default=[], metavar="NAME")
     export.add_argument("--start", type=iso_date, metavar="YYYY-MM-DD")
     export.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD")
+    export.add_argument("--geojson", type=Path, metavar="OUT",
+                        help="also write the placed rows as GeoJSON points")
+    export.add_argument("--provenance", type=Path, metavar="OUT",
+                        help="also write a JSON record of the filters, sources and counts")
 
     run = commands.add_parser("run", help="open the dashboard in the browser")
     run.add_argument("file", type=Path, nargs="?")
@@ -118,9 +122,18 @@ def export(args: argparse.Namespace) -> int:
             raise LoaderError(f"--country {name!r}: not a country name this dashboard knows.")
         countries.append(gazetteer.country_name(code))
     filters = Filters(start=args.start, end=args.end, countries=tuple(countries))
-    shown = apply_filters(load_path(args.file).accepted, filters)
+    table = load_path(args.file)
+    shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
     print(f"wrote {len(shown):,} rows to {args.output}")
+    if args.geojson:
+        args.geojson.write_bytes(to_geojson_bytes(shown))
+        print(f"wrote the placed ones to {args.geojson}")
+    if args.provenance:
+        record = provenance(describe(filters), list(table.files), table.rows_in, shown,
+                            gazetteer_version())
+        args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
+        print(f"wrote the provenance record to {args.provenance}")
     return 0
 
 

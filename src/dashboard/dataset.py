@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -28,23 +29,25 @@ def load_path(path: str | Path, layout: str = "auto",
     """Read, validate and geocode one file; raises LoaderError on unusable input."""
     path = Path(path)
     raw = read_path(path)
+    digest = file_record(path)["sha256"]
     if path.resolve() == SAMPLE_PATH.resolve():
-        return tag_file(prepare_raw(raw, "sample", layout, online=online), path.name)
-    return load_raw(raw, path.name, layout, online=online)
+        return tag_file(prepare_raw(raw, "sample", layout, online=online), path.name, digest)
+    return load_raw(raw, path.name, layout, online=online, digest=digest)
 
 
 def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
              mapping: dict[str, str] | None = None,
-             online: OnlineGeocoder | None = None) -> Table:
+             online: OnlineGeocoder | None = None, digest: str = "") -> Table:
     """One file's cells (from sources) through the pipeline, tagged with its name."""
     detected = detect_layout(raw.columns) if layout == "auto" else layout
     table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online)
-    return tag_file(table, name)
+    return tag_file(table, name, digest)
 
 
-def tag_file(table: Table, name: str) -> Table:
+def tag_file(table: Table, name: str, digest: str) -> Table:
     return dataclasses.replace(table, accepted=table.accepted.assign(source_file=name),
-                               rejected=table.rejected.assign(source_file=name), source=name)
+                               rejected=table.rejected.assign(source_file=name), source=name,
+                               files=({"name": name, "sha256": digest},))
 
 
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
@@ -94,4 +97,11 @@ def combine(tables: list[Table]) -> Table:
         layout=", ".join(dict.fromkeys(t.layout for t in tables)),
         warnings=tuple(w for t in tables for w in t.warnings),
         source=", ".join(t.source for t in tables),
+        files=tuple(record for t in tables for record in t.files),
     )
+
+
+def file_record(path: str | Path) -> dict:
+    """A source file as provenance names it: its name and the SHA-256 of its bytes."""
+    path = Path(path)
+    return {"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}

@@ -1,8 +1,14 @@
-"""The filtered rows as bytes a person can hand on: CSV that a spreadsheet opens safely."""
+"""The filtered rows as bytes a person can hand on: CSV that a spreadsheet opens safely,
+GeoJSON for GIS tools, and a provenance record that says how to make them again."""
 
 from __future__ import annotations
 
+import datetime
+import json
+
 import pandas as pd
+
+from dashboard import __version__
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CWE-1236);
 # a leading apostrophe makes it text in Excel, LibreOffice and Google Sheets.
@@ -29,3 +35,40 @@ def to_csv_bytes(incidents: pd.DataFrame) -> bytes:
             safe[name] = neutralise(safe[name])
     # RFC 4180 line ends: with CRLF as terminator, a lone CR inside a cell gets quoted too.
     return safe.to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d").encode()
+
+
+def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
+    """Placed incidents as GeoJSON points, every column a property (text, null if empty).
+
+    Unplaced incidents have no geometry to give; the provenance record counts them.
+    """
+    placed = incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
+    properties = placed.astype("string").astype(object).where(placed.notna(), None)
+    if "date" in placed:
+        properties["date"] = placed["date"].dt.strftime("%Y-%m-%d")
+    features = [
+        {"type": "Feature",
+         "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+         "properties": record}
+        for lon, lat, record in zip(placed["longitude"], placed["latitude"],
+                                    properties.to_dict("records"), strict=True)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def provenance(filters: dict, sources: list[dict], rows_in: int, shown: pd.DataFrame,
+               gazetteer_version: str, clock=datetime.datetime.now) -> dict:
+    """What an export holds and how to make it again: feed `filters` back to
+    `dashboard export` with the same source files and the same rows come out."""
+    unplaced = shown["latitude"].isna() | shown["longitude"].isna()
+    return {
+        "app": f"incident-dashboard {__version__}",
+        "exported_at": clock(datetime.UTC).isoformat(timespec="seconds"),
+        "filters": filters,
+        "sources": sources,
+        "rows": {"in": rows_in, "shown": len(shown), "exported_csv": len(shown),
+                 "exported_geojson": int((~unplaced).sum()), "unplaced": int(unplaced.sum())},
+        "unplaced_event_ids": shown.loc[unplaced, "event_id"].astype(str).tolist(),
+        "gazetteer": gazetteer_version,
+    }

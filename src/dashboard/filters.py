@@ -27,3 +27,10 @@ def apply_filters(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     if filters.countries:
         keep &= incidents["country"].isin(filters.countries)
     return incidents[keep]
+
+
+def describe(filters: Filters) -> dict:
+    """The filters as plain JSON values, in `dashboard export`'s own terms."""
+    return {"start": filters.start.isoformat() if filters.start else None,
+            "end": filters.end.isoformat() if filters.end else None,
+            "countries": list(filters.countries)}

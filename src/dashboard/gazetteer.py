@@ -8,6 +8,7 @@ rebuild. One row per (name key, place): a place with five spellings has five row
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -133,3 +134,10 @@ def load_gazetteer(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH
         codes_by_key=dict(zip(country_keys["key"], country_keys["country_code"], strict=True)),
         names_by_code=dict(zip(countries["country_code"], countries["name"], strict=True)),
     )
+
+
+@cache
+def gazetteer_version(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH) -> str:
+    """A short fingerprint of the gazetteer and its additions, for provenance records."""
+    digest = hashlib.sha256(path.read_bytes() + additions.read_bytes()).hexdigest()
+    return f"sha256:{digest[:16]}"

@@ -102,6 +102,7 @@ class Table:
     layout: str
     warnings: tuple[str, ...] = ()  # about the whole file, e.g. an ambiguous date order
     source: str = ""  # the file's name, or the names of the files combined
+    files: tuple[dict, ...] = ()  # {"name", "sha256"} of each file read, for provenance
     rows_in: int = -1  # data rows the file held, counted before any was sorted
 
     def __post_init__(self):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -15,9 +16,9 @@ import streamlit as st
 
 from dashboard import store
 from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
-from dashboard.export import to_csv_bytes
-from dashboard.filters import Filters, apply_filters
-from dashboard.gazetteer import load_gazetteer
+from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
+from dashboard.filters import Filters, apply_filters, describe
+from dashboard.gazetteer import gazetteer_version, load_gazetteer
 from dashboard.geocode import candidates, needing_review
 from dashboard.layers import build_deck
 from dashboard.online import ATTRIBUTION, configured
@@ -60,7 +61,7 @@ def read_upload(digest: str, name: str, _data: bytes) -> pd.DataFrame:
 def load_upload(digest: str, name: str, mapping: tuple[tuple[str, str], ...],
                 fixes_version: int, online: bool, _raw: pd.DataFrame) -> Table:
     return load_raw(_raw, name, mapping=dict(mapping),
-                    online=configured() if online else None)
+                    online=configured() if online else None, digest=digest)
 
 
 def online_ui() -> bool:
@@ -191,6 +192,25 @@ def rejected_ui(table: Table) -> None:
                            file_name="rejected_rows.csv", mime="text/csv", on_click="ignore")
 
 
+def downloads_ui(shown: pd.DataFrame, filters: Filters, table: Table) -> None:
+    """The filtered rows to hand on; each file is built only when its button is clicked."""
+    csv, geojson, record = st.columns(3)
+    csv.download_button(f"Download {len(shown):,} rows as CSV",
+                        data=lambda: to_csv_bytes(shown), file_name="incidents_filtered.csv",
+                        mime="text/csv", on_click="ignore")
+    geojson.download_button("Download the placed ones as GeoJSON",
+                            data=lambda: to_geojson_bytes(shown),
+                            file_name="incidents_filtered.geojson",
+                            mime="application/geo+json", on_click="ignore")
+    record.download_button(
+        "Download the provenance record",
+        data=lambda: json.dumps(provenance(describe(filters), list(table.files), table.rows_in,
+                                           shown, gazetteer_version()),
+                                indent=1, ensure_ascii=False).encode(),
+        file_name="incidents_filtered.provenance.json", mime="application/json",
+        on_click="ignore")
+
+
 def main() -> None:
     st.set_page_config(page_title="Incident dashboard", layout="wide")
     path = dataset_path()
@@ -232,8 +252,5 @@ def main() -> None:
                  column_config={"source_url": st.column_config.LinkColumn("source_url"),
                                 "date": st.column_config.DateColumn("date",
                                                                     format="YYYY-MM-DD")})
-    st.download_button(
-        f"Download {len(shown):,} rows as CSV", data=lambda: to_csv_bytes(shown),
-        file_name="incidents_filtered.csv", mime="text/csv", on_click="ignore",
-    )
+    downloads_ui(shown, filters, table)
     review_ui(incidents)

