@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -47,13 +48,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """`streamlit run app.py` on 127.0.0.1, on the bundled sample; its URL."""
+@contextlib.contextmanager
+def start_server(data: Path, home: Path):
+    """`streamlit run app.py` on 127.0.0.1 on ``data``; its URL and process."""
     port = free_port()
-    # Its own home, so remembered column mappings start empty and stay in tmp_path.
-    env = {**os.environ, "DASHBOARD_DATA": str(SAMPLE), "DASHBOARD_HOME": str(tmp_path)}
-    log = (tmp_path / "streamlit.log").open("wb")
+    # Its own home, so remembered column mappings start empty and stay in ``home``.
+    env = {**os.environ, "DASHBOARD_DATA": str(data), "DASHBOARD_HOME": str(home)}
+    log = (home / "streamlit.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          f"--server.port={port}", "--server.address=127.0.0.1", "--server.headless=true",
@@ -61,23 +62,30 @@ def server(tmp_path):
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        time.sleep(0.3)
-    else:
-        process.kill()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        else:
+            pytest.fail(f"streamlit did not become healthy; see {log.name}")
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
         log.close()
-        pytest.fail(f"streamlit did not become healthy: {log.name}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The app on the bundled sample; its URL."""
+    with start_server(SAMPLE, tmp_path) as (url, _):
+        yield url
 
 
 @pytest.fixture

@@ -26,7 +26,9 @@ def apply_filters(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         keep &= incidents["date"] <= pd.Timestamp(filters.end)
     if filters.countries:
         keep &= incidents["country"].isin(filters.countries)
-    return incidents[keep]
+    # Unfiltered, the shared table itself: a copy per session per rerun is what would
+    # make memory grow with every user (callers never modify what they get).
+    return incidents if keep.all() else incidents[keep]
 
 
 def describe(filters: Filters) -> dict:

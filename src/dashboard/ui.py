@@ -20,12 +20,13 @@ from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import Filters, apply_filters, describe
 from dashboard.gazetteer import gazetteer_version, load_gazetteer
 from dashboard.geocode import candidates, needing_review
-from dashboard.layers import build_deck
+from dashboard.layers import POINT_LIMIT, aggregated, build_deck, placed_count
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, read_table
 
 DATA_ENV = "DASHBOARD_DATA"
+TABLE_ROWS = 1_000
 TABLE_COLUMNS = [
     "date", "country", "admin1", "place", "fatalities", "actor", "event_type", "notes",
     "geo_precision", "geo_method", "geo_ambiguous", "source", "source_url", "event_id",
@@ -245,10 +246,19 @@ def main() -> None:
     st.title("Reported incidents")
     figures_ui(shown)
     st.pydeck_chart(build_deck(shown), height=520)
+    if aggregated(shown):
+        st.caption(f"Aggregated: {placed_count(shown):,} incidents counted on a grid (purple "
+                   f"cells); narrow the period or countries below {POINT_LIMIT:,} placed "
+                   "incidents to see each one.")
     st.caption("Paler points are placed only at district, region or country level. Outlines: "
                "Natural Earth. Place names: GeoNames (CC BY 4.0), countrystatecity (ODbL).")
-    # Only the shown columns go to the browser: the rest stay on the server.
-    st.dataframe(shown[[c for c in TABLE_COLUMNS if c in shown.columns]], hide_index=True,
+    # Only the shown columns, and the first TABLE_ROWS rows, go to the browser: the rest
+    # stay on the server (each session's table is a copy in its messages).
+    if len(shown) > TABLE_ROWS:
+        st.caption(f"The table lists the first {TABLE_ROWS:,} of {len(shown):,} rows; "
+                   "the downloads hold them all.")
+    st.dataframe(shown[[c for c in TABLE_COLUMNS if c in shown.columns]].head(TABLE_ROWS),
+                 hide_index=True,
                  column_config={"source_url": st.column_config.LinkColumn("source_url"),
                                 "date": st.column_config.DateColumn("date",
                                                                     format="YYYY-MM-DD")})
