@@ -213,3 +213,42 @@ def test_unknown_columns_are_asked_for_once_and_remembered(server, page, tmp_pat
     )
     saved = json.loads((tmp_path / "column_mappings.json").read_text())
     assert list(saved.values()) == [{"date": "Wann", "place": "Ort", "fatalities": "Tote"}]
+
+
+def test_hostile_cells_run_nothing_in_the_page(tmp_path, page):
+    """Payloads in every visible field, tooltips shown by moving over every point: no
+    dialog opens, no script runs, no request leaves the server."""
+    from test_hostile import PAYLOADS
+
+    rows = ["event_id,date,country,place,actor,notes,source_url"]
+    for number, payload in enumerate(PAYLOADS[:-1]):  # all but the 10k-character one
+        cell = '"' + payload.replace('"', '""') + '"'
+        rows.append(f"p{number},2021-06-12,Nigeria,{cell},{cell},{cell},{cell}")
+    data = tmp_path / "payload.csv"
+    data.write_text("\n".join(rows) + "\n")
+    dialogs, requested = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: requested.append(request.url))
+    page.add_init_script("window.__pwned = 0; window.alert = () => { window.__pwned += 1; };")
+
+    with start_server(data, tmp_path) as (url, _):
+        page.goto(url)
+        canvas = page.locator(MAP_CANVAS).first
+        canvas.wait_for(timeout=90_000)
+        expect(page.get_by_test_id("stMetric").first).to_contain_text(f"{len(PAYLOADS) - 1}")
+        box = canvas.bounding_box()
+        for x in range(20, int(box["width"]), 40):  # sweep the map: every tooltip opens
+            for y in range(20, int(box["height"]), 40):
+                page.mouse.move(box["x"] + x, box["y"] + y)
+        # All rows sit on one point (their places are nonsense, so Nigeria's own point):
+        # the view is centred on it, and its tooltip shows a payload as plain text.
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tooltip = page.locator(".deck-tooltip")
+        expect(tooltip).to_contain_text("Nigeria", timeout=10_000)
+        shown = tooltip.inner_text()
+        assert any(payload in shown for payload in PAYLOADS), shown
+        assert tooltip.locator("script, img, a").count() == 0
+        assert page.evaluate("window.__pwned") == 0
+        assert dialogs == []
+        assert all(urlparse(u.removeprefix("blob:")).netloc == urlparse(url).netloc
+                   or u.startswith("data:") for u in requested)
