@@ -139,3 +139,17 @@ def test_a_fix_in_the_review_panel_survives_a_restart_and_is_exported(app, write
     exported = pd.read_csv(io.BytesIO(to_csv_bytes(load_path(path).accepted)))
     palma_row = exported[exported["event_id"] == "p1"].iloc[0]
     assert (palma_row["geo_method"], palma_row["geo_precision"]) == ("manual", "place")
+
+
+def test_a_fix_applies_where_the_country_came_from_the_place_text(write_csv):
+    from dashboard import store
+    from dashboard.gazetteer import load_gazetteer
+    from dashboard.geocode import needing_review
+
+    path = write_csv("event_id,date,place\nq1,2021-01-01,\"Qwzxville, Iraq\"\n")
+    pending = needing_review(load_path(path).accepted, load_gazetteer())
+    (key,) = pending["key"]  # listed with Iraq, learned from the text
+    store.save_override(key, {"latitude": 33.1, "longitude": 44.1})
+    fixed = load_path(path).accepted.iloc[0]
+    assert (fixed["geo_method"], fixed["latitude"]) == ("manual", 33.1)
+    assert needing_review(load_path(path).accepted, load_gazetteer()).empty

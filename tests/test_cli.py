@@ -52,6 +52,14 @@ def test_missing_file_exits_2(tmp_path, capsys):
     assert "cannot open" in capsys.readouterr().err
 
 
+def test_a_country_spelled_as_in_the_file_filters_too(write_csv, tmp_path):
+    source = write_csv("date,country,place\n2021-01-01,Kurdistan Region,Erbil\n"
+                       "2021-01-02,Iraq,Mosul\n")
+    out = tmp_path / "out.csv"
+    assert main(["export", str(source), "-o", str(out), "--country", "Kurdistan Region"]) == 0
+    assert pd.read_csv(out)["place"].tolist() == ["Erbil"]
+
+
 def test_unknown_country_exits_2(capsys, tmp_path):
     out = tmp_path / "out.csv"
     assert main(["export", str(SAMPLE), "-o", str(out), "--country", "Atlantis"]) == 2
@@ -178,6 +186,7 @@ def test_csv_geojson_and_provenance_reproduce_from_the_record(tmp_path, write_cs
                               "unplaced": 0}  # Xyzzy is placed at Afghanistan's point
     assert record["sources"] == [{"name": source.name, "sha256": hashlib.sha256(
         source.read_bytes()).hexdigest()}]
+    assert (record["online"], record["place_fixes"]) == (None, None)  # offline, no fixes
 
     filters = record["filters"]
     again = tmp_path / "again.csv"

@@ -134,3 +134,15 @@ def test_streamlit_settings():
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_BYTES
     assert config["server"]["address"] == "localhost"
+
+
+def test_file_names_and_messages_are_shown_as_text_not_markdown(tmp_path, monkeypatch):
+    path = tmp_path / "![x](evil.example_t.png) *bold*.csv"
+    path.write_text("date,place\n2021-06-12,Kabul\nnot a date,[link](javascript:alert(1))\n")
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    captions = " ".join(caption.value for caption in at.sidebar.caption)
+    assert r"\!\[x\]\(evil\.example\_t\.png\) \*bold\*\.csv" in captions
+    assert "![x](" not in captions

@@ -14,12 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard import __version__
+from dashboard import __version__, store
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import Filters, apply_filters, describe
 from dashboard.gazetteer import DATA_DIR, gazetteer_version, load_gazetteer
-from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
+from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, OnlineGeocoder, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, read_path
 
@@ -32,6 +32,21 @@ def iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from error
+
+
+def add_online_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--online", action="store_true",
+                         help="ask OpenStreetMap Nominatim for places the gazetteer lacks "
+                              "(sends those place names off this machine; 1 request/s)")
+    command.add_argument("--nominatim-url", metavar="URL",
+                         help=f"Nominatim server (default: ${URL_ENV}, else the public one)")
+    command.add_argument("--user-agent", help=f"sent to Nominatim (default: ${USER_AGENT_ENV})")
+
+
+def settings(client: OnlineGeocoder | None) -> dict:
+    """What besides the filters shaped the rows, for the provenance record."""
+    return {"online": client.service.domain if client else None,
+            "place_fixes": store.overrides_fingerprint()}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,12 +64,7 @@ def parser() -> argparse.ArgumentParser:
     geocode.add_argument("-o", "--output", type=Path, required=True)
     geocode.add_argument("--place-column", help="the column that holds the place text")
     geocode.add_argument("--country-column", help="the column that holds the country")
-    geocode.add_argument("--online", action="store_true",
-                         help="ask OpenStreetMap Nominatim for places the gazetteer lacks "
-                              "(sends those place names off this machine; 1 request/s)")
-    geocode.add_argument("--nominatim-url", metavar="URL",
-                         help=f"Nominatim server (default: ${URL_ENV}, else the public one)")
-    geocode.add_argument("--user-agent", help=f"sent to Nominatim (default: ${USER_AGENT_ENV})")
+    add_online_options(geocode)
 
     export = commands.add_parser("export", help="the dashboard's filtered CSV export")
     export.add_argument("file", type=Path)
@@ -62,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--country", action="append", default=[], metavar="NAME")
     export.add_argument("--start", type=iso_date, metavar="YYYY-MM-DD")
     export.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD")
+    add_online_options(export)
     export.add_argument("--geojson", type=Path, metavar="OUT",
                         help="also write the placed rows as GeoJSON points")
     export.add_argument("--provenance", type=Path, metavar="OUT",
@@ -115,14 +126,20 @@ def geocode(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
+    client = configured(args.nominatim_url, args.user_agent) if args.online else None
+    table = load_path(args.file, online=client)
+    in_data = set(table.accepted["country"].dropna())
     countries = []
     for name in args.country:
         code = gazetteer.country_code(name)
-        if code is None:
-            raise LoaderError(f"--country {name!r}: not a country name this dashboard knows.")
-        countries.append(gazetteer.country_name(code))
+        # A name the gazetteer does not know may still be the file's own spelling, as the
+        # dashboard's country list shows it.
+        canonical = gazetteer.country_name(code) if code else name
+        if canonical not in in_data and name not in in_data:
+            raise LoaderError(f"--country {name!r}: no incident in {args.file.name} has "
+                              "that country.")
+        countries.append(canonical if canonical in in_data else name)
     filters = Filters(start=args.start, end=args.end, countries=tuple(countries))
-    table = load_path(args.file)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
     print(f"wrote {len(shown):,} rows to {args.output}")
@@ -131,7 +148,7 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote the placed ones to {args.geojson}")
     if args.provenance:
         record = provenance(describe(filters), list(table.files), table.rows_in, shown,
-                            gazetteer_version())
+                            gazetteer_version(), settings(client))
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0

@@ -38,7 +38,12 @@ def load_path(path: str | Path, layout: str = "auto",
 def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
              mapping: dict[str, str] | None = None,
              online: OnlineGeocoder | None = None, digest: str = "") -> Table:
-    """One file's cells (from sources) through the pipeline, tagged with its name."""
+    """One file's cells (from sources) through the pipeline, tagged with its name.
+
+    With no ``mapping``, the one the user saved for this file layout applies, so
+    `dashboard export` reads a file as the dashboard did.
+    """
+    mapping = store.saved_mapping(raw.columns) if mapping is None else mapping
     detected = detect_layout(raw.columns) if layout == "auto" else layout
     table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online)
     return tag_file(table, name, digest)

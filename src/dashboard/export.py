@@ -45,7 +45,8 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
     placed = incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
     properties = placed.astype("string").astype(object).where(placed.notna(), None)
     if "date" in placed:
-        properties["date"] = placed["date"].dt.strftime("%Y-%m-%d")
+        days = placed["date"].dt.strftime("%Y-%m-%d")
+        properties["date"] = days.astype(object).where(days.notna(), None)
     features = [
         {"type": "Feature",
          "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
@@ -58,9 +59,10 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
 
 
 def provenance(filters: dict, sources: list[dict], rows_in: int, shown: pd.DataFrame,
-               gazetteer_version: str, clock=datetime.datetime.now) -> dict:
+               gazetteer_version: str, settings: dict, clock=datetime.datetime.now) -> dict:
     """What an export holds and how to make it again: feed `filters` back to
-    `dashboard export` with the same source files and the same rows come out."""
+    `dashboard export` with the same source files, the same place fixes and the same
+    online setting (`settings`), and the same rows come out."""
     unplaced = shown["latitude"].isna() | shown["longitude"].isna()
     return {
         "app": f"incident-dashboard {__version__}",
@@ -71,4 +73,5 @@ def provenance(filters: dict, sources: list[dict], rows_in: int, shown: pd.DataF
                  "exported_geojson": int((~unplaced).sum()), "unplaced": int(unplaced.sum())},
         "unplaced_event_ids": shown.loc[unplaced, "event_id"].astype(str).tolist(),
         "gazetteer": gazetteer_version,
+        **settings,
     }

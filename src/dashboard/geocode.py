@@ -88,12 +88,8 @@ def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFram
 
 def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
                   overrides: dict[str, dict]) -> pd.DataFrame:
-    """Source coordinates kept; then the user's fixes; the rest from the gazetteer."""
+    """Source coordinates kept; the rest from the gazetteer, then the user's fixes."""
     todo = incidents["latitude"].isna() | incidents["longitude"].isna()
-    fixes = override_key(incidents["place"], incidents["country_code"]).map(
-        overrides).where(todo)
-    manual = fixes.notna()
-    todo &= ~manual
     queries = incidents.loc[todo, QUERY_COLUMNS].drop_duplicates()
     found = resolve(queries, gazetteer)
     filled = incidents.loc[todo, QUERY_COLUMNS].merge(found, on=QUERY_COLUMNS, how="left")
@@ -102,7 +98,6 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
     out = incidents.copy()
     for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
-        out.loc[manual, name] = fixes[manual].map(lambda fix, name=name: fix[name])
     # "Mosul, Iraq" in a table with no country column: the place names the country, and
     # the country filter should find the row. Not when the name is ambiguous: the user
     # should decide, in the review panel, which Palma it is.
@@ -115,13 +110,23 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
                                                        na_action="ignore").astype("string"))
     ambiguous = pd.Series(False, index=out.index)
     ambiguous[todo] = filled["geo_ambiguous"].astype("boolean").fillna(False).astype(bool)
-    out["geo_ambiguous"] = ambiguous
     precision = out["geo_precision"].astype("string")
     precision[todo] = filled["geo_precision"].fillna("unresolved")
-    precision[manual] = "place"
     method = out["geo_method"].astype("string")
     method[todo] = filled["geo_method"]
+
+    # The user's fixes win. The review panel files a fix under the row's country as shown
+    # (learned from the text where the file had none); the file's own may be empty.
+    fixes = override_key(out["place"], out["country_code"]).map(overrides).fillna(
+        override_key(incidents["place"], incidents["country_code"]).map(overrides)
+    ).where(todo)
+    manual = fixes.notna()
+    for name in ("latitude", "longitude"):
+        out.loc[manual, name] = fixes[manual].map(lambda fix, name=name: fix[name])
+    precision[manual] = "place"
     method[manual] = "manual"
+    ambiguous[manual] = False
+    out["geo_ambiguous"] = ambiguous
     out["geo_precision"] = precision.astype(pd.CategoricalDtype(GEO_PRECISIONS))
     out["geo_method"] = method.astype(pd.CategoricalDtype(GEO_METHODS))
     return out
@@ -279,7 +284,9 @@ def needing_review(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFram
                          REVIEW_REASONS["country"])
     reason = reason.mask(guessed & incidents["geo_ambiguous"], REVIEW_REASONS["ambiguous"])
     reason = reason.mask(precision == "unresolved", REVIEW_REASONS["unresolved"])
-    pending = incidents[reason.notna() & incidents["place"].notna()].assign(reason=reason)
+    keep = reason.notna() & incidents["place"].notna()
+    # reason[keep], not reason: assigning a longer Series to an empty frame adds its rows.
+    pending = incidents[keep].assign(reason=reason[keep])
     if pending.empty:
         return pd.DataFrame(columns=["place", "country_code", "country", "reason",
                                      "incidents", "key"])

@@ -10,6 +10,7 @@ is an error, never "not found", and is not cached.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -33,6 +34,7 @@ ATTRIBUTION = "Place search: © OpenStreetMap contributors, via Nominatim (ODbL)
 MIN_INTERVAL_S = 1.05
 NOT_FOUND_TTL_S = 30 * 24 * 3600
 DEFAULT_RETRY_AFTER_S = 60.0
+MAX_RETRY_AFTER_S = 120.0
 # The server and user agent may also come from the environment (a deployment setting).
 URL_ENV = "DASHBOARD_NOMINATIM_URL"
 USER_AGENT_ENV = "DASHBOARD_USER_AGENT"
@@ -88,11 +90,16 @@ class AnswerCache:
     def _execute(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         try:
             return self._run(sql, parameters)
-        except sqlite3.DatabaseError:
-            # A truncated or foreign file: it is only a cache, so keep it aside for
-            # inspection and start a new one rather than fail the user's load.
-            self.path.rename(self.path.with_name(f"{self.path.name}.corrupt-"
-                                                 f"{int(self.clock())}"))
+        except sqlite3.DatabaseError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise  # another session holds it: the file is fine, the moment is not
+            # A truncated or foreign file: it is only a cache, so keep it aside (with its
+            # journal) for inspection and start a new one rather than fail the load.
+            suffix = f".corrupt-{int(self.clock())}-{os.getpid()}"
+            for part in (self.path, *(self.path.with_name(self.path.name + end)
+                                      for end in ("-wal", "-shm"))):
+                with contextlib.suppress(FileNotFoundError):  # another session was first
+                    part.rename(part.with_name(part.name + suffix))
             self._run(self.SCHEMA)
             return self._run(sql, parameters)
 
@@ -131,13 +138,17 @@ class OnlineGeocoder:
         self.requests = 0  # sent to the service, for the UI's count and the tests
 
     def lookup(self, place: str, country_code: str | None = None) -> Answer:
-        query = f"{normalize_name(place)}|{(country_code or '').lower()}"
-        cached = self.cache.get(query)
-        if cached is not None:
-            return cached
+        # The server is part of the question: another server may answer differently.
+        query = f"{self.service.domain}|{normalize_name(place)}|{(country_code or '').lower()}"
+        # A cache held by another session past the timeout is skipped, not an error.
+        with contextlib.suppress(sqlite3.OperationalError):
+            cached = self.cache.get(query)
+            if cached is not None:
+                return cached
         answer = self._ask(place, country_code, retry_on_429=True)
         if answer.error is None:
-            self.cache.put(query, answer)
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.cache.put(query, answer)
         return answer
 
     def _ask(self, place: str, country_code: str | None, retry_on_429: bool) -> Answer:
@@ -148,10 +159,13 @@ class OnlineGeocoder:
                 place, exactly_one=True,
                 country_codes=country_code.lower() if country_code else None)
         except GeocoderRateLimited as error:
-            self.limiter.back_off(error.retry_after or DEFAULT_RETRY_AFTER_S)
-            if retry_on_429:
+            wait = error.retry_after or DEFAULT_RETRY_AFTER_S
+            # Every session waits behind the limiter: a long Retry-After is an error now,
+            # not an hour-long stall for everyone.
+            self.limiter.back_off(min(wait, MAX_RETRY_AFTER_S))
+            if retry_on_429 and wait <= MAX_RETRY_AFTER_S:
                 return self._ask(place, country_code, retry_on_429=False)
-            return Answer(error=f"online lookup refused: rate limited ({error})")
+            return Answer(error="online lookup refused: rate limited by the server")
         except GeopyError as error:  # timeouts, 5xx, unreachable, unparsable answers
             return Answer(error=f"online lookup failed: {type(error).__name__}")
         if location is None:
@@ -164,7 +178,8 @@ def configured(url: str | None = None, user_agent: str | None = None) -> OnlineG
     caching in the user's dashboard folder."""
     url = url or os.environ.get(URL_ENV) or f"https://{DEFAULT_DOMAIN}"
     parts = urlsplit(url if "://" in url else f"https://{url}")
-    return OnlineGeocoder(store.home() / "online-cache.sqlite", domain=parts.netloc,
+    domain = parts.netloc + parts.path.rstrip("/")  # a self-hosted server may sit on a path
+    return OnlineGeocoder(store.home() / "online-cache.sqlite", domain=domain,
                           scheme=parts.scheme,
                           user_agent=user_agent or os.environ.get(USER_AGENT_ENV)
                           or DEFAULT_USER_AGENT)

@@ -55,8 +55,12 @@ def read_json(path: Path, default: object) -> object:
     try:
         return json.loads(text)
     except ValueError:
-        kept = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        path.rename(kept)
+        kept = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-"
+                              f"{os.getpid()}")
+        try:
+            path.rename(kept)
+        except FileNotFoundError:  # another process set it aside first
+            return default
         NOTICES.append(f"{path.name} could not be read and was set aside as {kept}; "
                        "the entries in it are not used until it is repaired.")
         return default
@@ -113,3 +117,11 @@ def save_override(key: str, fix: dict) -> None:
         fixes = overrides()
         fixes[key] = fix
         write_json_atomically(path, fixes)
+
+
+def overrides_fingerprint() -> str | None:
+    """The fixes in force, for provenance: a hash of the file, None when there are none."""
+    try:
+        return "sha256:" + hashlib.sha256((home() / OVERRIDES_FILE).read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
+        return None

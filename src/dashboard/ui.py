@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -26,12 +27,19 @@ from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, read_table
 
 DATA_ENV = "DASHBOARD_DATA"
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 TABLE_ROWS = 1_000
 TABLE_COLUMNS = [
     "date", "country", "admin1", "place", "fatalities", "actor", "event_type", "notes",
     "geo_precision", "geo_method", "geo_ambiguous", "source", "source_url", "event_id",
     "dataset",
 ]
+
+
+def plain(text: object) -> str:
+    """Text from a file (names, cells in messages) shown as itself: Streamlit renders
+    Markdown in labels and messages, and `![x](https://host/t.png)` would fetch a URL."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def dataset_path() -> Path:
@@ -106,46 +114,49 @@ def review_ui(incidents: pd.DataFrame) -> None:
             st.rerun()
 
 
-def mapping_ui(name: str, raw: pd.DataFrame) -> dict[str, str] | None:
+def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | None:
     """Which column is which, for a file whose names do not say; None until it is known."""
     saved = store.saved_mapping(raw.columns)
     if not unmapped(raw) or saved:
         return saved
-    with st.sidebar.expander(f"Columns of {name}", expanded=True):
+    with st.sidebar.expander(f"Columns of {plain(name)}", expanded=True):
         st.write("The column names do not say which is the date and which the place. "
                  "Pick them; the choice is remembered for files with these columns.")
         columns = ["(none)", *map(str, raw.columns)]
-        chosen = {field: st.selectbox(field, columns, key=f"map-{name}-{field}")
+        chosen = {field: st.selectbox(field, columns, key=f"map-{digest}-{field}")
                   for field in MAPPABLE}
         mapping = {field: column for field, column in chosen.items() if column != "(none)"}
-        if st.button("Use these columns", key=f"map-{name}"):
+        if st.button("Use these columns", key=f"map-{digest}"):
             store.save_mapping(raw.columns, mapping)
             return mapping
     return None
 
 
-def uploads_ui(online: bool) -> tuple[list[Table], bool]:
-    """Tables from the user's uploads, and whether to keep the base dataset beside them."""
+def uploads_ui(online: bool) -> tuple[list[Table], bool, dict[str, dict[str, str]]]:
+    """Tables from the user's uploads, whether to keep the base dataset beside them, and
+    the column mapping used for each upload that needed one."""
     files = st.sidebar.file_uploader(
         "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
         help=f"ACLED, UCDP GED, GTD or any table; up to {MAX_BYTES // 2**20} MB per file.",
     )
-    tables = []
+    tables, mappings = [], {}
     for file in files or []:
         data = file.getvalue()
         digest = hashlib.sha256(data).hexdigest()
         try:
             raw = read_upload(digest, file.name, data)
-            mapping = mapping_ui(file.name, raw)
+            mapping = mapping_ui(file.name, digest, raw)
             if mapping is None:
                 continue
+            if mapping:
+                mappings[file.name] = mapping
             tables.append(load_upload(digest, file.name, tuple(sorted(mapping.items())),
                                       store.overrides_version(), online, raw))
         except LoaderError as error:
-            st.sidebar.error(str(error))
+            st.sidebar.error(plain(error))
     keep_base = not files or st.sidebar.checkbox("Keep the loaded dataset beside the uploads",
                                                  value=True)
-    return tables, keep_base
+    return tables, keep_base, mappings
 
 
 def period_ui(incidents: pd.DataFrame) -> tuple[dt.date | None, dt.date | None]:
@@ -183,17 +194,18 @@ def figures_ui(shown: pd.DataFrame) -> None:
 
 def rejected_ui(table: Table) -> None:
     for warning in table.warnings:
-        st.sidebar.warning(warning)
+        st.sidebar.warning(plain(warning))
     if table.rejected.empty:
         return
     with st.sidebar.expander(f"{len(table.rejected):,} rows not loaded", expanded=True):
         for reason, count in table.reason_counts().items():
-            st.write(f"{count:,}: {reason}")
+            st.write(f"{count:,}: {plain(reason)}")
         st.download_button("Download rejected rows", data=lambda: to_csv_bytes(table.rejected),
                            file_name="rejected_rows.csv", mime="text/csv", on_click="ignore")
 
 
-def downloads_ui(shown: pd.DataFrame, filters: Filters, table: Table) -> None:
+def downloads_ui(shown: pd.DataFrame, filters: Filters, table: Table, online: bool,
+                 mappings: dict[str, dict[str, str]]) -> None:
     """The filtered rows to hand on; each file is built only when its button is clicked."""
     csv, geojson, record = st.columns(3)
     csv.download_button(f"Download {len(shown):,} rows as CSV",
@@ -206,7 +218,11 @@ def downloads_ui(shown: pd.DataFrame, filters: Filters, table: Table) -> None:
     record.download_button(
         "Download the provenance record",
         data=lambda: json.dumps(provenance(describe(filters), list(table.files), table.rows_in,
-                                           shown, gazetteer_version()),
+                                           shown, gazetteer_version(),
+                                           {"online": configured().service.domain
+                                            if online else None,
+                                            "column_mappings": mappings,
+                                            "place_fixes": store.overrides_fingerprint()}),
                                 indent=1, ensure_ascii=False).encode(),
         file_name="incidents_filtered.provenance.json", mime="application/json",
         on_click="ignore")
@@ -217,7 +233,7 @@ def main() -> None:
     path = dataset_path()
     st.sidebar.title("Data")
     online = online_ui()
-    uploads, keep_base = uploads_ui(online)
+    uploads, keep_base, mappings = uploads_ui(online)
     tables = list(uploads)
     if keep_base:
         try:
@@ -225,18 +241,18 @@ def main() -> None:
             tables.insert(0, load_cached(str(path), stat.st_mtime_ns, stat.st_size,
                                          store.overrides_version(), online))
         except (LoaderError, OSError) as error:
-            st.error(f"Could not load {path.name}: {error}")
+            st.error(plain(f"Could not load {path.name}: {error}"))
     if not tables:
         st.info("No incidents loaded: add a file in the sidebar.")
         st.stop()
     for part in tables:
-        st.sidebar.caption(f"{part.source}: {part.layout} layout, {part.rows_in:,} rows "
+        st.sidebar.caption(f"{plain(part.source)}: {part.layout} layout, {part.rows_in:,} rows "
                            f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
     table = combine(tables)
     incidents = table.accepted
     rejected_ui(table)
     for notice in store.NOTICES:
-        st.sidebar.warning(notice)
+        st.sidebar.warning(plain(notice))
 
     st.sidebar.title("Filters")
     start, end = period_ui(incidents)
@@ -262,5 +278,5 @@ def main() -> None:
                  column_config={"source_url": st.column_config.LinkColumn("source_url"),
                                 "date": st.column_config.DateColumn("date",
                                                                     format="YYYY-MM-DD")})
-    downloads_ui(shown, filters, table)
+    downloads_ui(shown, filters, table, online, mappings)
     review_ui(incidents)
