@@ -276,9 +276,10 @@ def needing_review(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFram
     """
     guessed = incidents["geo_method"].isin(["gazetteer"]) | incidents["geo_method"].isna()
     precision = incidents["geo_precision"].astype("string")
-    names_country = incidents["place"].map(
-        lambda text: gazetteer.country_code(text.split(",")[0]) is not None,
-        na_action="ignore").astype("boolean").fillna(False)
+    places = incidents["place"].dropna().unique()  # once per name, not per row
+    is_country = {text: gazetteer.country_code(text.split(",")[0]) is not None
+                  for text in places}
+    names_country = incidents["place"].map(is_country).astype("boolean").fillna(False)
     reason = pd.Series(pd.NA, index=incidents.index, dtype="string")
     reason = reason.mask(guessed & (precision == "country") & ~names_country,
                          REVIEW_REASONS["country"])
