@@ -29,6 +29,9 @@ from dashboard.sources import MAX_BYTES, LoaderError, read_table
 DATA_ENV = "DASHBOARD_DATA"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 TABLE_ROWS = 1_000
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
+TYPE_COORDINATES = "None of these: type its coordinates"
+MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
 TABLE_COLUMNS = [
     "date", "country", "admin1", "place", "fatalities", "actor", "event_type", "notes",
     "geo_precision", "geo_method", "geo_ambiguous", "source", "source_url", "event_id",
@@ -45,11 +48,6 @@ def plain(text: object) -> str:
 def dataset_path() -> Path:
     """`dashboard run FILE` and DASHBOARD_DATA choose the file; else the bundled sample."""
     return Path(os.environ.get(DATA_ENV) or SAMPLE_PATH)
-
-
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
-TYPE_COORDINATES = "None of these: type its coordinates"
-MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
 
 
 @st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=4)
