@@ -83,9 +83,21 @@ def online_ui() -> bool:
     return online
 
 
-def review_ui(incidents: pd.DataFrame) -> None:
+@st.cache_resource(max_entries=8)
+def combine_cached(key: tuple, _tables: tuple[Table, ...]) -> Table:
+    """The loaded files as one table, built once per set of files and settings (``key``),
+    not copied again on every rerun of every session."""
+    return combine(list(_tables))
+
+
+@st.cache_resource(max_entries=8)
+def review_cached(key: tuple, _incidents: pd.DataFrame) -> pd.DataFrame:
+    return needing_review(_incidents, load_gazetteer())
+
+
+def review_ui(incidents: pd.DataFrame, key: tuple) -> None:
     """Names the geocoder could not place well; a fix is saved and used on every load."""
-    pending = needing_review(incidents, load_gazetteer())
+    pending = review_cached(key, incidents)
     if pending.empty:
         return
     with st.expander(f"Places to review: {len(pending):,} names, "
@@ -246,7 +258,11 @@ def main() -> None:
     for part in tables:
         st.sidebar.caption(f"{plain(part.source)}: {part.layout} layout, {part.rows_in:,} rows "
                            f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
-    table = combine(tables)
+    # What the combined table depends on: each file's bytes, the fixes, the online
+    # setting and the column mappings.
+    key = (tuple((r["name"], r["sha256"]) for t in tables for r in t.files),
+           store.overrides_version(), online, json.dumps(mappings, sort_keys=True))
+    table = combine_cached(key, tuple(tables))
     incidents = table.accepted
     rejected_ui(table)
     for notice in store.NOTICES:
@@ -277,4 +293,4 @@ def main() -> None:
                                 "date": st.column_config.DateColumn("date",
                                                                     format="YYYY-MM-DD")})
     downloads_ui(shown, filters, table, online, mappings)
-    review_ui(incidents)
+    review_ui(incidents, key)
