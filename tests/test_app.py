@@ -153,3 +153,22 @@ def test_a_fix_applies_where_the_country_came_from_the_place_text(write_csv):
     fixed = load_path(path).accepted.iloc[0]
     assert (fixed["geo_method"], fixed["latitude"]) == ("manual", 33.1)
     assert needing_review(load_path(path).accepted, load_gazetteer()).empty
+
+
+def test_a_pasted_link_opens_that_view_and_the_link_follows_changes(monkeypatch, write_csv):
+    monkeypatch.setenv("DASHBOARD_DATA", str(write_csv(SMALL)))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["country"] = ["Nigeria", "Atlantis"]
+    at.query_params["start"] = "2020-01-01"
+    at.query_params["end"] = "2021-06-12"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect[0].value == ["Nigeria"]
+    assert at.sidebar.slider[0].value == (dt.date(2020, 1, 1), dt.date(2021, 6, 12))
+    assert metrics(at)["Incidents"] == "2"
+    assert any("Atlantis" in info.value for info in at.sidebar.info)  # said, not an error
+
+    at.sidebar.multiselect[0].select("Iraq").run()
+    assert at.query_params["country"] == ["Nigeria", "Iraq"]
+    assert at.query_params["start"] == "2020-01-01"

@@ -26,3 +26,37 @@ INCIDENTS = pd.DataFrame({
 )
 def test_apply_filters(filters, expected):
     assert apply_filters(INCIDENTS, filters)["event_id"].tolist() == expected
+
+
+from dashboard.filters import from_query, to_query  # noqa: E402
+
+FIRST, LAST = dt.date(2014, 1, 1), dt.date(2021, 6, 30)
+KNOWN = {"Nigeria", "Iraq", "Mozambique"}
+
+
+@pytest.mark.parametrize(
+    ("params", "filters", "notices"),
+    [
+        ({}, Filters(FIRST, LAST), 0),
+        ({"country": ["Nigeria"], "start": ["2020-01-01"], "end": ["2020-12-31"]},
+         Filters(dt.date(2020, 1, 1), dt.date(2020, 12, 31), ("Nigeria",)), 0),
+        ({"country": ["Nigeria", "Iraq"]}, Filters(FIRST, LAST, ("Nigeria", "Iraq")), 0),
+        ({"country": ["Atlantis"]}, Filters(FIRST, LAST), 1),  # unknown: ignored, said
+        ({"start": ["yesterday"]}, Filters(FIRST, LAST), 1),
+        ({"start": ["1990-01-01"], "end": ["2030-01-01"]}, Filters(FIRST, LAST), 0),  # clipped
+        ({"start": ["2021-01-01"], "end": ["2020-01-01"]}, Filters(FIRST, LAST), 1),
+    ],
+)
+def test_from_query(params, filters, notices):
+    got, said = from_query(params, KNOWN, FIRST, LAST)
+    assert got == filters
+    assert len(said) == notices
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(FIRST, LAST), Filters(dt.date(2020, 1, 1), dt.date(2020, 12, 31), ("Nigeria",)),
+     Filters(FIRST, dt.date(2019, 5, 5), ("Iraq", "Mozambique"))],
+)
+def test_query_round_trip(filters):
+    assert from_query(to_query(filters), KNOWN, FIRST, LAST) == (filters, [])

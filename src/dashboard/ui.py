@@ -18,7 +18,7 @@ import streamlit as st
 from dashboard import store
 from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import Filters, apply_filters, describe
+from dashboard.filters import Filters, apply_filters, describe, from_query, to_query
 from dashboard.gazetteer import gazetteer_version, load_gazetteer
 from dashboard.geocode import candidates, needing_review
 from dashboard.layers import POINT_LIMIT, aggregated, build_deck, placed_count
@@ -169,26 +169,45 @@ def uploads_ui(online: bool) -> tuple[list[Table], bool, dict[str, dict[str, str
     return tables, keep_base, mappings
 
 
-def period_ui(incidents: pd.DataFrame) -> tuple[dt.date | None, dt.date | None]:
+def period_ui(incidents: pd.DataFrame, default: Filters) -> tuple[dt.date | None,
+                                                                dt.date | None]:
     if incidents.empty:
         return None, None
     first, last = incidents["date"].min().date(), incidents["date"].max().date()
     if first == last:
         st.sidebar.write(f"Period: {first:%d %b %Y}")
         return first, last
-    start, end = st.sidebar.slider("Period", min_value=first, max_value=last,
-                                   value=(first, last), format="YYYY-MM-DD")
+    # The widget's own state wins after the first run; it starts from the URL's period,
+    # kept inside the data's (which changes when files are added).
+    start, end = st.session_state.get("period", (default.start or first, default.end or last))
+    st.session_state["period"] = (min(max(start, first), last), max(min(end, last), first))
+    start, end = st.sidebar.slider("Period", min_value=first, max_value=last, key="period",
+                                   format="YYYY-MM-DD")
     return start, end
 
 
-def countries_ui(incidents: pd.DataFrame) -> tuple[str, ...]:
+def countries_ui(incidents: pd.DataFrame, default: Filters) -> tuple[str, ...]:
     counts = incidents["country"].value_counts()
+    chosen = st.session_state.get("countries", list(default.countries))
+    st.session_state["countries"] = [name for name in chosen if name in counts.index]
     chosen = st.sidebar.multiselect(
-        "Countries", options=sorted(counts.index),
+        "Countries", options=sorted(counts.index), key="countries",
         format_func=lambda name: f"{name} ({counts[name]:,})",
         placeholder="All countries",
     )
     return tuple(chosen)
+
+
+def query_defaults(incidents: pd.DataFrame) -> Filters:
+    """The view a pasted URL asks for; a value that cannot be used is said, not fatal."""
+    dates = incidents["date"].dropna()
+    first = dates.min().date() if len(dates) else None
+    last = dates.max().date() if len(dates) else None
+    params = {key: st.query_params.get_all(key) for key in ("country", "start", "end")}
+    default, notices = from_query(params, set(incidents["country"].dropna()), first, last)
+    for notice in notices:
+        st.sidebar.info(f"Link: {plain(notice)}")
+    return default
 
 
 def figures_ui(shown: pd.DataFrame) -> None:
@@ -269,8 +288,10 @@ def main() -> None:
         st.sidebar.warning(plain(notice))
 
     st.sidebar.title("Filters")
-    start, end = period_ui(incidents)
-    filters = Filters(start=start, end=end, countries=countries_ui(incidents))
+    default = query_defaults(incidents)
+    start, end = period_ui(incidents, default)
+    filters = Filters(start=start, end=end, countries=countries_ui(incidents, default))
+    st.query_params.from_dict(to_query(filters))  # the URL always shows this view
 
     shown = apply_filters(incidents, filters)
     st.title("Reported incidents")
