@@ -14,12 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard import __version__, store
+from dashboard import __version__
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import Filters, apply_filters, describe
-from dashboard.gazetteer import DATA_DIR, gazetteer_version, load_gazetteer
-from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, OnlineGeocoder, configured
+from dashboard.filters import Filters, apply_filters
+from dashboard.gazetteer import DATA_DIR, load_gazetteer
+from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, read_path
 
@@ -41,12 +41,6 @@ def add_online_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--nominatim-url", metavar="URL",
                          help=f"Nominatim server (default: ${URL_ENV}, else the public one)")
     command.add_argument("--user-agent", help=f"sent to Nominatim (default: ${USER_AGENT_ENV})")
-
-
-def settings(client: OnlineGeocoder | None) -> dict:
-    """What besides the filters shaped the rows, for the provenance record."""
-    return {"online": client.service.domain if client else None,
-            "place_fixes": store.overrides_fingerprint()}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -147,8 +141,8 @@ def export(args: argparse.Namespace) -> int:
         args.geojson.write_bytes(to_geojson_bytes(shown))
         print(f"wrote the placed ones to {args.geojson}")
     if args.provenance:
-        record = provenance(describe(filters), list(table.files), table.rows_in, shown,
-                            gazetteer_version(), settings(client))
+        record = provenance(table, filters, shown,
+                            online=client.service.domain if client else None)
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0

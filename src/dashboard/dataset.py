@@ -19,7 +19,7 @@ from dashboard.schema import (
     normalize,
     pick_columns,
 )
-from dashboard.sources import read_path
+from dashboard.sources import read_bytes, read_table
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
 
@@ -28,8 +28,9 @@ def load_path(path: str | Path, layout: str = "auto",
               online: OnlineGeocoder | None = None) -> Table:
     """Read, validate and geocode one file; raises LoaderError on unusable input."""
     path = Path(path)
-    raw = read_path(path)
-    digest = file_record(path)["sha256"]
+    data = read_bytes(path)  # once: parsed, and hashed for provenance
+    raw = read_table(data, path.name)
+    digest = hashlib.sha256(data).hexdigest()
     if path.resolve() == SAMPLE_PATH.resolve():
         return tag_file(prepare_raw(raw, "sample", layout, online=online), path.name, digest)
     return load_raw(raw, path.name, layout, online=online, digest=digest)
@@ -105,8 +106,3 @@ def combine(tables: list[Table]) -> Table:
         files=tuple(record for t in tables for record in t.files),
     )
 
-
-def file_record(path: str | Path) -> dict:
-    """A source file as provenance names it: its name and the SHA-256 of its bytes."""
-    path = Path(path)
-    return {"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}

@@ -8,7 +8,10 @@ import json
 
 import pandas as pd
 
-from dashboard import __version__
+from dashboard import __version__, store
+from dashboard.filters import Filters, describe
+from dashboard.gazetteer import gazetteer_version
+from dashboard.schema import Table
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CWE-1236);
 # a leading apostrophe makes it text in Excel, LibreOffice and Google Sheets.
@@ -58,20 +61,22 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
                       ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def provenance(filters: dict, sources: list[dict], rows_in: int, shown: pd.DataFrame,
-               gazetteer_version: str, settings: dict, clock=datetime.datetime.now) -> dict:
+def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str | None,
+               column_mappings: dict | None = None, clock=datetime.datetime.now) -> dict:
     """What an export holds and how to make it again: feed `filters` back to
     `dashboard export` with the same source files, the same place fixes and the same
-    online setting (`settings`), and the same rows come out."""
+    online server (None: offline), and the same rows come out."""
     unplaced = shown["latitude"].isna() | shown["longitude"].isna()
     return {
         "app": f"incident-dashboard {__version__}",
         "exported_at": clock(datetime.UTC).isoformat(timespec="seconds"),
-        "filters": filters,
-        "sources": sources,
-        "rows": {"in": rows_in, "shown": len(shown), "exported_csv": len(shown),
+        "filters": describe(filters),
+        "sources": list(table.files),
+        "rows": {"in": table.rows_in, "shown": len(shown), "exported_csv": len(shown),
                  "exported_geojson": int((~unplaced).sum()), "unplaced": int(unplaced.sum())},
         "unplaced_event_ids": shown.loc[unplaced, "event_id"].astype(str).tolist(),
-        "gazetteer": gazetteer_version,
-        **settings,
+        "gazetteer": gazetteer_version(),
+        "online": online,
+        "place_fixes": store.overrides_fingerprint(),
+        "column_mappings": column_mappings or {},
     }

@@ -64,12 +64,16 @@ def read_table(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> pd.DataFra
 
 def read_path(path: str | Path, max_bytes: int = MAX_BYTES) -> pd.DataFrame:
     path = Path(path)
+    return read_table(read_bytes(path, max_bytes), path.name, max_bytes)
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A file's bytes, its size checked before reading it all."""
     try:
-        check_size(path.stat().st_size, path.name, max_bytes)  # before reading it all
-        data = path.read_bytes()
+        check_size(path.stat().st_size, path.name, max_bytes)
+        return path.read_bytes()
     except OSError as error:
         raise LoaderError(f"{path}: cannot open the file ({error.strerror}).") from error
-    return read_table(data, path.name, max_bytes)
 
 
 def check_size(size: int, name: str, max_bytes: int) -> None:

@@ -18,8 +18,8 @@ import streamlit as st
 from dashboard import store
 from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import Filters, apply_filters, describe, from_query, to_query
-from dashboard.gazetteer import gazetteer_version, load_gazetteer
+from dashboard.filters import Filters, apply_filters, from_query, to_query
+from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import candidates, needing_review
 from dashboard.layers import POINT_LIMIT, aggregated, build_deck, placed_count
 from dashboard.online import ATTRIBUTION, configured
@@ -152,7 +152,10 @@ def uploads_ui(online: bool) -> tuple[list[Table], bool, dict[str, dict[str, str
     tables, mappings = [], {}
     for file in files or []:
         data = file.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
+        # Hashed once per upload, not on every rerun (a 200 MB file takes half a second).
+        digests = st.session_state.setdefault("upload_digests", {})
+        digest = digests.get(file.file_id) or digests.setdefault(
+            file.file_id, hashlib.sha256(data).hexdigest())
         try:
             raw = read_upload(digest, file.name, data)
             mapping = mapping_ui(file.name, digest, raw)
@@ -246,12 +249,9 @@ def downloads_ui(shown: pd.DataFrame, filters: Filters, table: Table, online: bo
                             mime="application/geo+json", on_click="ignore")
     record.download_button(
         "Download the provenance record",
-        data=lambda: json.dumps(provenance(describe(filters), list(table.files), table.rows_in,
-                                           shown, gazetteer_version(),
-                                           {"online": configured().service.domain
-                                            if online else None,
-                                            "column_mappings": mappings,
-                                            "place_fixes": store.overrides_fingerprint()}),
+        data=lambda: json.dumps(provenance(table, filters, shown,
+                                           online=configured().service.domain if online
+                                           else None, column_mappings=mappings),
                                 indent=1, ensure_ascii=False).encode(),
         file_name="incidents_filtered.provenance.json", mime="application/json",
         on_click="ignore")
