@@ -19,7 +19,7 @@ import pandas as pd
 
 from dashboard.dataset import load_path
 from dashboard.gazetteer import load_gazetteer
-from dashboard.geocode import geocode
+from dashboard.geocode import distance_km, geocode
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UCDP_FILES = [
@@ -29,13 +29,6 @@ UCDP_FILES = [
     "ucdp_ged_syria_IS_2017_2019_part2.csv",
 ]
 WIKIPEDIA_FILE = "wikipedia_terrorist_incidents_1970_2019.csv"
-
-
-def km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6371 * np.arcsin(np.sqrt(a))
 
 
 def geocode_blind(incidents: pd.DataFrame) -> tuple[pd.DataFrame, float]:
@@ -52,7 +45,7 @@ def score_ucdp(path: Path) -> dict:
     placed, seconds = geocode_blind(incidents)
     precise = incidents["where_prec"].str.replace(r"\.0$", "", regex=True).isin(["1", "2"])
     exact = incidents["where_prec"].str.replace(r"\.0$", "", regex=True) == "1"
-    error = km(incidents["latitude"], incidents["longitude"], placed["latitude"],
+    error = distance_km(incidents["latitude"], incidents["longitude"], placed["latitude"],
                placed["longitude"])
     return {
         "file": path.name, "rows": len(incidents),

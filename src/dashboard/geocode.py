@@ -117,12 +117,16 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
 
     # The user's fixes win. The review panel files a fix under the row's country as shown
     # (learned from the text where the file had none); the file's own may be empty.
-    fixes = override_key(out["place"], out["country_code"]).map(overrides).fillna(
-        override_key(incidents["place"], incidents["country_code"]).map(overrides)
-    ).where(todo)
+    if overrides:  # keys cost a pass over every row; no fixes, no pass
+        fixes = override_key(out["place"], out["country_code"]).map(overrides).fillna(
+            override_key(incidents["place"], incidents["country_code"]).map(overrides)
+        ).where(todo)
+    else:
+        fixes = pd.Series(None, index=out.index, dtype=object)
     manual = fixes.notna()
     for name in ("latitude", "longitude"):
-        out.loc[manual, name] = fixes[manual].map(lambda fix, name=name: fix[name])
+        if manual.any():
+            out.loc[manual, name] = fixes[manual].map(lambda fix, name=name: fix[name])
     precision[manual] = "place"
     method[manual] = "manual"
     ambiguous[manual] = False
