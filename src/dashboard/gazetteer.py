@@ -22,9 +22,10 @@ GAZETTEER_PATH = DATA_DIR / "gazetteer.parquet"
 ADDITIONS_PATH = DATA_DIR / "gazetteer_additions.csv"
 
 # Kinds of gazetteer entry, coarsest last; they map one to one onto geo_precision.
-KINDS = ("place", "admin1", "country")
+KINDS = ("place", "admin2", "admin1", "country")
 GAZETTEER_COLUMNS = [
-    "key", "skeleton", "name", "kind", "country_code", "latitude", "longitude", "population",
+    "key", "loose", "skeleton", "name", "kind", "country_code", "latitude", "longitude",
+    "population",
 ]
 
 APOSTROPHES = "'’‘ʼʻ`´ʿʾ"
@@ -42,7 +43,16 @@ TYPE_WORDS = {
     "province": "admin1", "governorate": "admin1", "region": "admin1", "state": "admin1",
     "prefecture": "admin1", "department": "admin1",
     "suburb": "place", "neighbourhood": "place", "neighborhood": "place",
+    "oblast": "admin1",
     "district": None, "county": None, "municipality": None, "lga": None, "area": None,
+    "subdistrict": None, "agency": None, "territory": None, "regency": None, "tehsil": None,
+}
+# The same for words that lead: the transliterated Arabic "Qada' al Fallujah" (district),
+# "Nahiyat Yathrib" (sub-district), "Mintaqat Azaz" (area), "Markaz Rif Dimashq" (centre),
+# "Muhafazat Ninawa" (governorate). UCDP's adm_2 column is full of them.
+LEADING_TYPE_WORDS = {
+    "qada": None, "kaza": None, "nahiyat": None, "nahiya": None, "mintaqat": None,
+    "markaz": None, "muhafazat": "admin1",
 }
 
 
@@ -74,12 +84,32 @@ def skeleton(key: str) -> str:
     return consonants if len(consonants.replace(" ", "")) >= 4 else ""
 
 
+def loose_key(key: str) -> str:
+    """A key with the vowel spellings that transliterations disagree on folded together.
+
+    "hawija" and "hawijah", "tarmia" and "tarmiyah", "muqdadiya" and "mukdadiyya",
+    "abu kamal" and "abukamal" are one place each. Stricter than the skeleton, which
+    drops every vowel and so cannot be trusted on short names; keys under four letters
+    are too short to trust even so ("").
+    """
+    folded = key.replace(" ", "").replace("q", "k").replace("e", "i").replace("o", "u")
+    folded = re.sub(r"(.)\1+", r"\1", folded)
+    folded = re.sub(r"iy(?=[aiu])", "i", folded)
+    folded = re.sub(r"(?<=[aiu])h$", "", folded)
+    return folded if len(folded) >= 4 else ""
+
+
 def split_type_word(key: str) -> tuple[str, str | None]:
-    """Split a trailing type word off a normalised key: ("nineveh", "admin1")."""
+    """Split a type word off a normalised key: ("nineveh", "admin1"), and a leading one
+    ("qada al fallujah" -> ("fallujah", None)), with the article it uncovers."""
+    prefer = None
     head, _, last = key.rpartition(" ")
     if head and last in TYPE_WORDS:
-        return head, TYPE_WORDS[last]
-    return key, None
+        key, prefer = head, TYPE_WORDS[last]
+    first, _, rest = key.partition(" ")
+    if rest and first in LEADING_TYPE_WORDS:
+        key, prefer = ARTICLE_PREFIX.sub("", rest), prefer or LEADING_TYPE_WORDS[first]
+    return key, prefer
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +137,7 @@ def read_additions(path: Path = ADDITIONS_PATH) -> pd.DataFrame:
     additions = pd.read_csv(path, dtype={"country_code": str}, keep_default_na=False)
     keys = additions["name"].map(normalize_name)
     additions = additions.assign(
-        key=keys, skeleton=keys.map(skeleton),
+        key=keys, loose=keys.map(loose_key), skeleton=keys.map(skeleton),
         population=pd.to_numeric(additions["population"], errors="coerce").fillna(0).astype(
             "int64"),
     )

@@ -32,17 +32,37 @@ import re
 import numpy as np
 import pandas as pd
 
-from dashboard.gazetteer import Gazetteer, normalize_name, skeleton, split_type_word
+from dashboard.gazetteer import (
+    Gazetteer,
+    loose_key,
+    normalize_name,
+    skeleton,
+    split_type_word,
+)
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
 BIG_PLACE = 20_000
 # Most admin-1 regions fit in this radius around their point (Borno, Nineveh, Tillabéri).
 ANCHOR_KM = 300
+# Most districts (admin-2) fit in this radius around their main town (Bama, Albu Kamal).
+DISTRICT_KM = 50
 EARTH_KM = 6371.0
-KIND_RANK = {"country": 0, "admin1": 2}
+KIND_RANK = {"country": 0, "admin2": 2, "admin1": 2}
 QUERY_COLUMNS = ["place", "admin2", "admin1", "country_code"]
+# How an attempt is matched, strictest first (see gazetteer.loose_key and skeleton).
+MATCH_COLUMNS = ("key", "loose", "skeleton")
 ALTERNATIVES = re.compile(r"[/()]")
+# "Abu Ghraib and Taji", "Karbala & Ramadi": several places; the first is tried first,
+# after the whole text ("Trinidad and Tobago" is one).
+CONJUNCTION = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
+# Words that place an incident relative to a name: "near Kidal", "across Iraq", "northern
+# Nigeria". The name without them is tried after the whole text ("North Waziristan").
+QUALIFIER = re.compile(
+    r"^(?:(?:near|outside|across|around|in|the|central|(?:north|south)(?:\s*(?:east|west))?"
+    r"(?:ern)?|(?:east|west)(?:ern)?)\s+)+(?:of\s+)?", re.IGNORECASE)
+# A country named after the place without a comma ("Baghdad Iraq"): up to this many words.
+COUNTRY_WORDS = 4
 RESULT_COLUMNS = ["latitude", "longitude", "geo_precision", "geo_method", "geo_ambiguous"]
 
 
@@ -147,12 +167,21 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
         columns=["qid", "order", "key", "prefer", "level", "hint"],
     )
     attempts = attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
-    exact = rank(attempts.merge(gazetteer.entries, on="key"))
-    missed = attempts[~attempts["qid"].isin(exact["qid"])]
-    fuzzy = rank(missed.assign(skeleton=missed["key"].map(skeleton))
-                 .query("skeleton != ''")
-                 .merge(gazetteer.entries.drop(columns="key"), on="skeleton"))
-    candidates = pd.concat([exact, fuzzy], ignore_index=True)
+    # Stricter spellings first: an attempt that matches by key is not looked up loosely.
+    # Per attempt, not per query: the row's district matching exactly must not keep its
+    # place text ("Sayyeda Zeinab") from matching by its vowels.
+    found = []
+    for column, fold in (("key", None), ("loose", loose_key), ("skeleton", skeleton)):
+        matched = pd.concat(found)[["qid", "order"]].drop_duplicates() if found else None
+        missed = attempts if matched is None else attempts.merge(
+            matched, on=["qid", "order"], how="left", indicator=True
+        ).query("_merge == 'left_only'").drop(columns="_merge")
+        if fold:
+            missed = missed.assign(**{column: missed["key"].map(fold)})
+            missed = missed[missed[column] != ""]
+        entries = gazetteer.entries.drop(columns=[c for c in MATCH_COLUMNS if c != column])
+        found.append(rank(missed.merge(entries, on=column)))
+    candidates = pd.concat(found, ignore_index=True)
     candidates = candidates.sort_values(["qid", "order", "rank", "population"],
                                         ascending=[True, True, True, False])
     best = candidates.drop_duplicates("qid").set_index("qid")
@@ -179,12 +208,25 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
 
 
 def admin1_anchors(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """Per query, the point of the admin-1 region its row names, where the gazetteer has it."""
+    """Per query, the point of the admin-1 region its row names, where the gazetteer has it,
+    and of the district (admin-2) it names, where that is found within the region."""
     named = attempts[attempts["level"] == "admin1"].merge(
         gazetteer.entries[gazetteer.entries["kind"] == "admin1"], on="key")
     named = named[named["hint"].isna() | (named["country_code"] == named["hint"])]
     anchors = named.drop_duplicates("qid").set_index("qid")[["latitude", "longitude"]]
-    return anchors.rename(columns={"latitude": "anchor_lat", "longitude": "anchor_lon"})
+    anchors = anchors.rename(columns={"latitude": "anchor_lat", "longitude": "anchor_lon"})
+    districts = attempts[attempts["level"] == "admin2"].join(anchors, on="qid").merge(
+        gazetteer.entries[gazetteer.entries["kind"].isin(["admin2", "place"])], on="key")
+    far = distance_km(districts["latitude"], districts["longitude"], districts["anchor_lat"],
+                      districts["anchor_lon"]) > ANCHOR_KM
+    districts = districts[(districts["hint"].isna()
+                           | (districts["country_code"] == districts["hint"])) & ~far]
+    # The district itself before a town of its name, then the biggest town.
+    districts = districts.assign(town=districts["kind"] != "admin2").sort_values(
+        ["qid", "town", "population"], ascending=[True, True, False])
+    districts = districts.drop_duplicates("qid").set_index("qid")[["latitude", "longitude"]]
+    return anchors.join(districts.rename(columns={"latitude": "district_lat",
+                                                  "longitude": "district_lon"}), how="outer")
 
 
 def rank(candidates: pd.DataFrame) -> pd.DataFrame:
@@ -199,11 +241,19 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     ranks = ranks.mask((kind == "place") & important, 1)
     ranks = ranks.mask(kind == candidates["prefer"], -1)
     # A place far outside the admin-1 region the row names is another town of that name
-    # (there are several Bankis in Nigeria; the one in Borno is meant).
+    # (there are several Bankis in Nigeria; the one in Borno is meant). With none nearer,
+    # the row's district or region places it better than a namesake 400 km away.
     far = distance_km(candidates["latitude"], candidates["longitude"],
                       candidates["anchor_lat"], candidates["anchor_lon"]) > ANCHOR_KM
-    candidates["rank"] = ranks.mask((kind == "place") & far, ranks + 2)
-    return candidates
+    # The same within the district the row names, on its scale: a nearer namesake wins
+    # (the Sabon Gari in Damboa LGA, not the bigger one in Kano), and one far outside it
+    # is not the place meant.
+    from_district = distance_km(candidates["latitude"], candidates["longitude"],
+                                candidates["district_lat"], candidates["district_lon"])
+    candidates["rank"] = ranks.mask((kind == "place") & (from_district > DISTRICT_KM),
+                                    ranks + 0.5)
+    far |= from_district > DISTRICT_KM * 3
+    return candidates[~(kind.isin(["place", "admin2"]) & far)]
 
 
 def distance_km(lat1, lon1, lat2, lon2) -> pd.Series:
@@ -237,8 +287,17 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     while len(parts) > 1 and gazetteer.country_code(parts[-1]):
         hint = hint or gazetteer.country_code(parts[-1])
         parts.pop()
-    texts = [(alternative, "place") for part in parts
-             for alternative in ALTERNATIVES.split(part)]
+    # "Baghdad Iraq", "Kibirizi Democratic Republic of Congo": the same without the comma.
+    if parts and not gazetteer.country_code(parts[-1]):
+        words = parts[-1].split()
+        for size in range(min(COUNTRY_WORDS, len(words) - 1), 0, -1):
+            code = gazetteer.country_code(" ".join(words[-size:]))
+            if code and (hint is None or code == hint):
+                hint, parts[-1] = code, " ".join(words[:-size])
+                break
+    texts = [(variant, "place") for part in parts
+             for alternative in ALTERNATIVES.split(part)
+             for variant in variants(alternative)]
     texts += [(text, level) for text, level in ((row.admin2, "admin2"), (row.admin1, "admin1"))
               if isinstance(text, str)]
     attempts = []
@@ -249,6 +308,14 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     return attempts or [(qid, 0, "", None, "place", hint)]
 
 
+def variants(text: str) -> list[str]:
+    """The text, then without its qualifiers ("near Kidal"), then each of its places
+    ("Abu Ghraib and Taji"): the order they are worth trusting."""
+    unqualified = QUALIFIER.sub("", text.strip())
+    texts = [text, unqualified, *CONJUNCTION.split(unqualified)]
+    return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
 def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFrame:
     """Every gazetteer entry a name could mean, in any country, biggest first: the
     choices the review panel offers."""
@@ -256,7 +323,7 @@ def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFram
     found = gazetteer.entries[gazetteer.entries["key"] == key]
     found = found.assign(country=found["country_code"].astype(str).map(
         gazetteer.country_name))
-    order = found["kind"].astype(str).map({"country": 0, "admin1": 2}).fillna(1)
+    order = found["kind"].astype(str).map(KIND_RANK).fillna(1)
     return (found.assign(order=order).sort_values(["order", "population"],
                                                   ascending=[True, False])
             .drop_duplicates(["name", "kind", "country_code"]).head(limit)
