@@ -108,7 +108,7 @@ def test_map_spec_ships_only_what_the_map_needs(app, write_csv):
         assert json.loads((ROOT / url.removeprefix("app/")).read_text())
     point = map_points(at)[0]
     assert set(point) == {"longitude", "latitude", "radius", "colour", "place", "country",
-                          "date", "actor", "fatalities", "geo_precision"}
+                          "date", "actor", "event_type", "fatalities", "geo_precision", "row"}
     assert "notes" not in json.dumps(spec)
 
 
@@ -121,16 +121,17 @@ p2,2021-03-25,Nigeria,Xyzzyville,1
 def test_a_fix_in_the_review_panel_survives_a_restart_and_is_exported(app, write_csv):
     path = write_csv(REVIEW)
     at = app(path)
-    labels = at.main.selectbox[0].options
+    labels = at.selectbox(key="review-place").options
     # Palma with no country is ambiguous (Mallorca, Brazil, Mozambique...): listed.
     palma = next(label for label in labels if label.startswith("Palma (no country)"))
     assert "several places have this name" in palma
     assert any(label.startswith("Xyzzyville (Nigeria): placed only at its country")
                for label in labels)
-    at.main.selectbox[0].select(palma).run()
-    mozambique = next(o for o in at.main.radio[0].options if o.startswith("Palma, Mozambique"))
-    at.main.radio[0].set_value(mozambique).run()
-    at.main.button[0].click().run()  # "Save this fix"
+    at.selectbox(key="review-place").select(palma).run()
+    mozambique = next(o for o in at.radio(key="review-pick").options
+                      if o.startswith("Palma, Mozambique"))
+    at.radio(key="review-pick").set_value(mozambique).run()
+    at.button(key="review-save").click().run()
     assert not at.exception
 
     restarted = app(path)  # a new server process would start from the saved file only
@@ -172,3 +173,86 @@ def test_a_pasted_link_opens_that_view_and_the_link_follows_changes(monkeypatch,
     at.sidebar.multiselect[0].select("Iraq").run()
     assert at.query_params["country"] == ["Nigeria", "Iraq"]
     assert at.query_params["start"] == "2020-01-01"
+
+
+def opened(monkeypatch, path, **query) -> AppTest:
+    """The app on ``path`` opened from a URL with ``query``."""
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def deck_spec(at: AppTest) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+
+
+@pytest.mark.parametrize(("layer", "deck_type"), [("points", "ScatterplotLayer"),
+                                                  ("heatmap", "HeatmapLayer"),
+                                                  ("grid", "PolygonLayer"),
+                                                  ("hexagons", "ScatterplotLayer")])
+def test_each_layer_renders_from_the_url(monkeypatch, layer, deck_type):
+    at = opened(monkeypatch, SAMPLE, layer=layer)
+    assert not at.exception
+    (marks,) = [x for x in deck_spec(at)["layers"] if x["id"] == "incidents"]
+    assert marks["@@type"] == deck_type
+    unknown = layer not in ("points", "heatmap", "grid")
+    assert any("layer=" in info.value for info in at.sidebar.info) == unknown
+    assert at.query_params["layer"] == ("points" if unknown else layer)
+
+
+def test_every_filter_comes_from_the_url_and_goes_back_to_it(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL), country="Nigeria", start="2019-01-01",
+                end="2021-12-31", actor="ISWAP", q="two", min_fatalities="5")
+    assert not at.exception
+    assert at.sidebar.multiselect(key="actors").value == ["ISWAP"]
+    assert at.sidebar.text_input(key="text").value == "two"
+    assert metrics(at)["Incidents"] == "1"  # n2: Monguno, 20 killed, notes "two"
+    assert at.markdown[0].value.startswith("1 incident, 20 fatalities, in 1 country")
+    at.sidebar.number_input(key="min_fatalities").set_value(25).run()
+    assert at.query_params["min_fatalities"] == "25"
+    assert metrics(at)["Incidents"] == "0"
+    assert not at.exception
+
+
+def test_the_period_presets_count_back_from_the_last_incident(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL))
+    at.sidebar.button(key="preset-Last 30 days").click().run()
+    assert at.sidebar.slider(key="period").value == (dt.date(2021, 5, 14), dt.date(2021, 6, 12))
+    assert metrics(at)["Incidents"] == "2"  # n3 (1 June) and a1 (12 June)
+    at.sidebar.button(key="preset-All").click().run()
+    assert metrics(at)["Incidents"] == "5"
+
+
+def test_a_link_to_an_incident_opens_its_full_record(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL), event="a1")
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Selected incident"]
+    details = at.dataframe[0].value
+    fields = dict(zip(details["field"], details["value"], strict=True))
+    assert (fields["place"], fields["actor"], fields["notes"]) == ("Kabul", "ISKP", "five")
+    assert fields["geo_method"] == "gazetteer"
+
+    at = opened(monkeypatch, write_csv(SMALL), event="no-such-id")
+    assert not at.subheader
+    assert any(info.value.startswith("Link: event=") for info in at.info)  # said, no error
+
+
+def test_playback_steps_month_by_month_and_the_figures_follow(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL), start="2021-05-01", end="2021-06-30")
+    at.button(key="play").click().run()  # the timer's later runs are full runs here
+    shown = [m.value for m in at.markdown if m.value.startswith("**Playback")]
+    assert shown == ["**Playback: 1 May 2021 to 31 May 2021 (month 1 of 2, moving)**"]
+    assert metrics(at)["Incidents"] == "0"
+    at.run()
+    shown = [m.value for m in at.markdown if m.value.startswith("**Playback")]
+    # The URL's end is clipped to the last incident, 12 June.
+    assert shown == ["**Playback: 1 Jun 2021 to 12 Jun 2021 (month 2 of 2, moving)**"]
+    assert metrics(at)["Incidents"] == "2"
+    at.run()  # played through: it stops on the last month
+    assert at.button(key="play").label == "Play"
+    at.button(key="stop").click().run()
+    assert not [m for m in at.markdown if m.value.startswith("**Playback")]
+    assert metrics(at)["Incidents"] == "2"  # the chosen period again (May and June)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import datetime as dt
+import io
 import json
 import os
 import re
@@ -33,13 +36,11 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="no Chromium here (apt-get install -y chromium); CI installs it and runs this",
-    ),
-]
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="no Chromium here (apt-get install -y chromium); CI installs it and runs this",
+)
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 def free_port() -> int:
@@ -105,6 +106,11 @@ def settle(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
 
 
+def countries_box(page):
+    return page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(
+        has=page.get_by_text("Countries", exact=True))
+
+
 def metric(page, label: str) -> str:
     box = page.get_by_test_id("stMetric").filter(has_text=label)
     return box.get_by_test_id("stMetricValue").inner_text()
@@ -121,8 +127,7 @@ def test_pick_a_country_and_download_exactly_its_rows(server, page, tmp_path):
     page.wait_for_selector(MAP_CANVAS, timeout=90_000)
     assert metric(page, "Incidents") == f"{len(incidents):,}"
 
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stMultiSelect").click()
+    countries_box(page).click()
     page.keyboard.type("Nigeria")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
@@ -181,9 +186,9 @@ def test_upload_with_bad_rows_shows_why_and_offers_them(server, page, tmp_path):
         sidebar.get_by_role("button", name="Download rejected rows").click()
     saved = tmp_path / "rejected.csv"
     download.value.save_as(saved)
-    rejected = saved.read_text().splitlines()
-    assert rejected[0].startswith("event_id,date,country,place,fatalities,row,reason")
-    assert [line.split(",")[0] for line in rejected[1:]] == ["u2", "u3"]
+    header, *rejected = csv.reader(io.StringIO(saved.read_text(), newline=""))
+    assert header[:7] == ["event_id", "date", "country", "place", "fatalities", "row", "reason"]
+    assert [row[0] for row in rejected] == ["u2", "u3"]
 
 
 def test_unknown_columns_are_asked_for_once_and_remembered(server, page, tmp_path):
@@ -252,3 +257,61 @@ def test_hostile_cells_run_nothing_in_the_page(tmp_path, page):
         assert dialogs == []
         assert all(urlparse(u.removeprefix("blob:")).netloc == urlparse(url).netloc
                    or u.startswith("data:") for u in requested)
+
+
+def screen_point(view, box: dict, latitude: float, longitude: float) -> tuple[float, float]:
+    """Where deck.gl draws a place, for a view (Web Mercator, 512-pixel world at zoom 0)."""
+    import math
+
+    def world(lat: float, lon: float) -> tuple[float, float]:
+        scale = 512 * 2 ** view.zoom
+        y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2
+        return (lon + 180) / 360 * scale, y * scale
+
+    x, y = world(latitude, longitude)
+    x0, y0 = world(view.latitude, view.longitude)
+    return box["x"] + box["width"] / 2 + x - x0, box["y"] + box["height"] / 2 + y - y0
+
+
+def test_a_link_opens_its_view_playback_steps_and_a_click_shows_the_record(server, page):
+    from dashboard.layers import fit_view
+
+    incidents = load_path(SAMPLE).accepted
+    filters = Filters(start=dt.date(2020, 1, 1), end=dt.date(2021, 6, 30),
+                      countries=("Mozambique",))
+    shown = apply_filters(incidents, filters)
+    assert len(shown) > 1
+    page.goto(f"{server}/?country=Mozambique&start=2020-01-01&end=2021-06-30&layer=heatmap")
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    settle(page)
+    assert metric(page, "Incidents") == f"{len(shown):,}"
+    assert "layer=heatmap" in page.url
+
+    # A filter change rewrites the link: here the layer, back to single points.
+    page.get_by_test_id("stSidebar").get_by_text("Points", exact=True).click()
+    page.wait_for_url(re.compile(r"layer=points"), timeout=60_000)
+    settle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard-mozambique.png", full_page=True)
+
+    # Playback: month by month through the period, the figures following.
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_text(re.compile(r"month 1 of 18"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"month 3 of 18"))).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    settle(page)
+    page.get_by_role("button", name="Stop").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"month \d+ of 18"))).to_have_count(0)
+    assert metric(page, "Incidents") == f"{len(shown):,}"
+
+    # A click on a point opens that incident's full record.
+    placed = shown.dropna(subset=["latitude"]).iloc[0]
+    box = page.locator(MAP_CANVAS).first.bounding_box()
+    x, y = screen_point(fit_view(incidents), box, placed["latitude"], placed["longitude"])
+    page.mouse.click(x, y)
+    expect(page.get_by_text("Selected incident")).to_be_visible(timeout=60_000)
+    at_that_point = shown[(shown["latitude"] == placed["latitude"])
+                          & (shown["longitude"] == placed["longitude"])]
+    page.wait_for_url(re.compile(r"event="), timeout=60_000)
+    assert page.url.split("event=")[1].split("&")[0] in set(at_that_point["event_id"])

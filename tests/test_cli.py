@@ -188,13 +188,8 @@ def test_csv_geojson_and_provenance_reproduce_from_the_record(tmp_path, write_cs
         source.read_bytes()).hexdigest()}]
     assert (record["online"], record["place_fixes"]) == (None, None)  # offline, no fixes
 
-    filters = record["filters"]
     again = tmp_path / "again.csv"
-    arguments = ["export", str(source), "-o", str(again)]
-    arguments += [a for c in filters["countries"] for a in ("--country", c)]
-    arguments += ["--start", filters["start"]] if filters["start"] else []
-    arguments += ["--end", filters["end"]] if filters["end"] else []
-    assert main(arguments) == 0
+    assert main(["export", str(source), "-o", str(again), *record["export_options"]]) == 0
     assert again.read_bytes() == Path(f"{first}.csv").read_bytes()
     features = json.loads(Path(f"{first}.geojson").read_text())["features"]
     assert [f["properties"]["event_id"] for f in features] == ["a", "b"]

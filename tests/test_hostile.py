@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.dataset import load_path
 from dashboard.export import FORMULA_TRIGGERS, to_csv_bytes, to_geojson_bytes
-from dashboard.layers import build_deck
+from dashboard.layers import build_map
 from dashboard.sources import MAX_BYTES
 
 from conftest import ROOT
@@ -64,11 +64,12 @@ def test_payloads_load_as_plain_text(payload_file):
 
 
 def test_the_map_spec_carries_payloads_only_as_data(payload_file):
-    spec = json.loads(build_deck(load_path(payload_file).accepted).to_json())
+    spec = json.loads(build_map(load_path(payload_file).accepted).deck.to_json())
     (points,) = [layer["data"] for layer in spec["layers"] if layer["id"] == "incidents"]
     assert {point["place"] for point in points} == set(PAYLOADS)
     assert all(set(point) <= {"longitude", "latitude", "radius", "colour", "place", "country",
-                              "date", "actor", "fatalities", "geo_precision"}
+                              "date", "actor", "event_type", "fatalities", "geo_precision",
+                              "row"}
                for point in points)  # notes and URLs never reach the map
 
 
@@ -81,12 +82,29 @@ def test_the_page_shows_only_its_columns_plain_tooltips_and_http_links(payload_f
     # browser fills in as text (Streamlit 1.60 and later).
     tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
     assert set(tooltip) == {"text"}
-    assert tooltip["text"].count("{") == 6  # place, country, date, actor, fatalities, precision
+    # place, country, date, actor, event type, fatalities, precision
+    assert tooltip["text"].count("{") == 7
     shown = at.dataframe[0].value
     assert "blank" not in shown.columns  # a payload-named extra column stays on the server
     assert not any(column.startswith("<") for column in shown.columns)
     urls = shown["source_url"].dropna().tolist()
     assert all(url.startswith(("http://", "https://")) for url in urls)
+
+    # The legend names the commonest actors, which are payloads: escaped, never markup.
+    at.sidebar.radio(key="colour_by").set_value("actor").run()
+    (legend,) = [m.value for m in at.markdown if m.value.startswith("Actor:")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in legend
+    assert "<script>" not in legend
+    assert "<img" not in legend
+
+    # The details of one incident: every field as text in a table, no link but http(s).
+    at.query_params["event"] = "p3"  # its source_url is "javascript:alert(1)"
+    at.run()
+    assert not at.exception
+    details = at.dataframe[0].value
+    fields = dict(zip(details["field"], details["value"], strict=True))
+    assert fields["place"] == "javascript:alert(1)"
+    assert not at.get("link_button")
 
 
 def test_every_export_neutralises_or_quotes_payloads(payload_file, tmp_path):

@@ -6,44 +6,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_FLAGS, MAP_CANVAS, metric, pytestmark, start_server
+import synthetic
+from test_browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    MAP_CANVAS,
+    countries_box,
+    metric,
+    pytestmark,
+    start_server,
+)
 
 from dashboard.dataset import load_path
 from dashboard.filters import Filters, apply_filters
-from dashboard.gazetteer import load_gazetteer
 
 from conftest import ROOT
 
-COUNTRIES = ["Nigeria", "Iraq", "Syria", "Afghanistan", "Mali", "Niger", "Mozambique",
-             "Burkina Faso", "Pakistan", "Somalia"]
 ROWS = 100_000
 
 assert pytestmark  # the browser tests' skip rule applies here too
-
-
-def write_incidents(path, rows: int = ROWS, seed: int = 7) -> None:
-    """Incidents over real gazetteer towns of ten countries; half without coordinates."""
-    gazetteer = load_gazetteer()
-    codes = {gazetteer.country_code(name): name for name in COUNTRIES}
-    towns = gazetteer.entries[(gazetteer.entries["kind"] == "place")
-                              & gazetteer.entries["country_code"].isin(list(codes))]
-    towns = towns.drop_duplicates("name").groupby("country_code", observed=True).head(200)
-    rng = np.random.default_rng(seed)
-    pick = towns.iloc[rng.integers(0, len(towns), rows)]
-    with_point = rng.random(rows) < 0.5
-    frame = pd.DataFrame({
-        "event_id": [f"e{number}" for number in range(rows)],
-        "date": pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 2300, rows), "D"),
-        "country": pick["country_code"].astype(str).map(codes).to_numpy(),
-        "place": pick["name"].to_numpy(),
-        "latitude": np.where(with_point, pick["latitude"], np.nan),
-        "longitude": np.where(with_point, pick["longitude"], np.nan),
-        "fatalities": rng.integers(0, 20, rows),
-    })
-    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
 
 
 def resident_mb(pid: int) -> float:
@@ -55,8 +37,7 @@ def resident_mb(pid: int) -> float:
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("load") / "incidents_100k.csv"
-    write_incidents(path)
-    return path
+    return synthetic.write(path, ROWS)
 
 
 def test_five_sessions_filter_at_once_and_share_one_dataset(big_file, tmp_path):
@@ -82,7 +63,7 @@ def test_five_sessions_filter_at_once_and_share_one_dataset(big_file, tmp_path):
         for page in pages:
             page.wait_for_selector(MAP_CANVAS, timeout=180_000)
         for page, name in zip(pages, picks, strict=True):  # all five change at once
-            page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").click()
+            countries_box(page).click()
             page.keyboard.type(name)
             page.keyboard.press("Enter")
         for page, name in zip(pages, picks, strict=True):

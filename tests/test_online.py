@@ -19,7 +19,9 @@ from dashboard.geocode import geocode
 from dashboard.online import Answer, AnswerCache, OnlineGeocoder, RateLimiter
 
 # What the local "Nominatim" knows; other names are not found.
-PLACES = {"pulka": (11.2, 13.88), "banki": (11.38, 14.36), "busy": (1.0, 2.0)}
+PLACES = {"pulka": (11.2, 13.88), "banki": (11.38, 14.36), "busy": (1.0, 2.0),
+          # No gazetteer has it: the pipeline must ask the server.
+          "zzyzxville": (11.3, 13.9)}
 
 
 class FakeNominatim(BaseHTTPRequestHandler):
@@ -130,7 +132,7 @@ def test_429_waits_for_retry_after_then_asks_again(client, nominatim):
 def test_the_pipeline_asks_only_for_what_the_gazetteer_missed(client, nominatim):
     _, log = nominatim
     incidents = pd.DataFrame({
-        "place": ["Pulka", "Pulka", "Maiduguri", "Slowtown", "Nowhere"],
+        "place": ["Zzyzxville", "Zzyzxville", "Maiduguri", "Slowtown", "Nowhere"],
         "admin2": [None] * 5, "admin1": [None] * 5, "country": ["Nigeria"] * 5,
         "country_code": ["NG"] * 5, "latitude": [float("nan")] * 5,
         "longitude": [float("nan")] * 5, "geo_precision": [None] * 5,
@@ -144,7 +146,7 @@ def test_the_pipeline_asks_only_for_what_the_gazetteer_missed(client, nominatim)
     assert out["geo_precision"].tolist() == ["place", "place", "place", "country", "country"]
     assert out["flags"].fillna("").tolist() == ["", "", "", "online lookup failed: "
                                                 "GeocoderTimedOut", ""]
-    assert sorted(query for _, query in log) == ["nowhere", "pulka", "slowtown"]
+    assert sorted(query for _, query in log) == ["nowhere", "slowtown", "zzyzxville"]
 
 
 def test_a_corrupt_cache_file_is_set_aside(tmp_path):
@@ -163,13 +165,14 @@ def test_cli_geocode_online_against_the_local_server(nominatim, tmp_path, monkey
     server, log = nominatim
     monkeypatch.setenv("DASHBOARD_HOME", str(tmp_path))
     source = tmp_path / "places.csv"
-    source.write_text("place,country\nPulka,Nigeria\nMaiduguri,Nigeria\nPulka,Nigeria\n")
+    source.write_text("place,country\nZzyzxville,Nigeria\nMaiduguri,Nigeria\n"
+                      "Zzyzxville,Nigeria\n")
     out = tmp_path / "placed.csv"
     assert main(["geocode", str(source), "-o", str(out), "--online", "--nominatim-url",
                  f"http://127.0.0.1:{server.server_port}", "--user-agent", "tests"]) == 0
     placed = pd.read_csv(out)
     assert placed["geo_method"].tolist() == ["online", "gazetteer", "online"]
-    assert [query for _, query in log] == ["pulka"]
+    assert [query for _, query in log] == ["zzyzxville"]  # asked once for both rows
     assert "OpenStreetMap contributors" in capsys.readouterr().out
 
 

@@ -66,6 +66,15 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--country", action="append", default=[], metavar="NAME")
     export.add_argument("--start", type=iso_date, metavar="YYYY-MM-DD")
     export.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD")
+    export.add_argument("--admin1", action="append", default=[], metavar="NAME",
+                        help="a region (state, province) as the file names it")
+    export.add_argument("--actor", action="append", default=[], metavar="NAME")
+    export.add_argument("--type", action="append", default=[], metavar="EVENT_TYPE")
+    export.add_argument("--search", default="", metavar="TEXT",
+                        help="rows whose place or notes contain TEXT (any case)")
+    export.add_argument("--min-fatalities", type=int, default=0, metavar="N")
+    export.add_argument("--hide-country-level", action="store_true",
+                        help="leave out incidents placed only at their country")
     add_online_options(export)
     export.add_argument("--geojson", type=Path, metavar="OUT",
                         help="also write the placed rows as GeoJSON points")
@@ -133,7 +142,11 @@ def export(args: argparse.Namespace) -> int:
             raise LoaderError(f"--country {name!r}: no incident in {args.file.name} has "
                               "that country.")
         countries.append(canonical if canonical in in_data else name)
-    filters = Filters(start=args.start, end=args.end, countries=tuple(countries))
+    filters = Filters(start=args.start, end=args.end, countries=tuple(countries),
+                      admin1=tuple(args.admin1), actors=tuple(args.actor),
+                      event_types=tuple(args.type), text=args.search,
+                      min_fatalities=args.min_fatalities,
+                      hide_country_level=args.hide_country_level)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
     print(f"wrote {len(shown):,} rows to {args.output}")

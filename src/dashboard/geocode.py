@@ -324,9 +324,13 @@ def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFram
     found = found.assign(country=found["country_code"].astype(str).map(
         gazetteer.country_name))
     order = found["kind"].astype(str).map(KIND_RANK).fillna(1)
-    return (found.assign(order=order).sort_values(["order", "population"],
-                                                  ascending=[True, False])
-            .drop_duplicates(["name", "kind", "country_code"]).head(limit)
+    # A place named so beats one that has the name only as an alternate ("Coreaú" is
+    # also "Palma"); each country's best of each kind, so a small town in the country
+    # the user means is not crowded out by a dozen bigger namesakes elsewhere.
+    alternate = found["name"].map(normalize_name) != key
+    return (found.assign(order=order, alternate=alternate)
+            .sort_values(["order", "alternate", "population"], ascending=[True, True, False])
+            .drop_duplicates(["kind", "country_code"]).head(limit)
             [["name", "kind", "country", "country_code", "latitude", "longitude",
               "population"]].reset_index(drop=True))
 

@@ -1,66 +1,180 @@
-"""The filtered incidents as a pydeck map spec. Builds the Deck; never draws it."""
+"""The filtered incidents as a pydeck map. Builds the Deck; never draws it.
+
+Three ways to look: points (one per incident, coloured by event type or actor), a
+heatmap, and a grid of counts. Whatever the choice, the browser receives at most about
+10,000 marks: above POINT_LIMIT placed incidents, points and heatmap are computed from
+grid cells on the server (`st.pydeck_chart` ships every mark as JSON on every rerun;
+1M points were 93 MB and 15 s of parsing).
+"""
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
+LAYERS = ("points", "heatmap", "grid")
+COLOUR_BY = ("event_type", "actor")
+# The columns a map reads from the incidents (see `map_input`): callers pass only these.
+MAP_INPUT = ["latitude", "longitude", "fatalities", "place", "admin1", "country", "date",
+             "actor", "event_type", "geo_precision"]
+CELL_INPUT = ["latitude", "longitude", "fatalities"]
+POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
+                 "actor", "event_type", "fatalities", "geo_precision", "row"]
+TOOLTIP = ("{place}, {country}\n{date}\n{actor}\n{event_type}\nFatalities: {fatalities}\n"
+           "Placed at: {geo_precision} level")
+CELL_TOOLTIP = "{incidents} incidents, {fatalities} fatalities\nin this {cell} grid cell"
+# Okabe and Ito's palette: told apart with the common colour-vision deficiencies. The
+# most frequent values get a colour each; the rest share OTHER.
+PALETTE = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (213, 94, 0), (0, 114, 178),
+           (204, 121, 167), (240, 228, 66)]
+OTHER = (140, 140, 140)
+OTHER_LABEL = "all others"
+# A point that stands in for a whole district, region or country is drawn paler.
+ALPHA_PRECISE, ALPHA_COARSE = 220, 90
+COARSE = ["admin2", "admin1", "country"]
+# Cells by count, light to dark (viridis, reversed): ordered for every reader.
+SEQUENTIAL = [(253, 231, 37), (122, 209, 81), (34, 168, 132), (42, 120, 142),
+              (65, 68, 135), (68, 1, 84)]
+POINT_LIMIT = 10_000
+CELL_LIMIT = 10_000
+FIRST_CELL_DEGREES = 0.25
 # Country outlines (Natural Earth via world-atlas), served by Streamlit from static/
 # (server.enableStaticServing): a 160 kB file the browser fetches once from this server,
 # where inlined it would add 1 MB of JSON5 to parse on every rerun.
 OUTLINES_URL = "app/static/countries.geojson"
-# Only these reach the browser: the tooltip's fields and the point's position and size.
-MAP_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
-               "actor", "fatalities", "geo_precision"]
-TOOLTIP = ("{place}, {country}\n{date}\n{actor}\nFatalities: {fatalities}\n"
-           "Placed at: {geo_precision} level")
-# Incidents placed only at district, region or country level are drawn paler: their point is a
-# stand-in for a whole area, not where it happened.
-COLOUR_PRECISE = [200, 40, 40, 200]
-COLOUR_COARSE = [240, 150, 50, 140]
-# Above this many placed incidents the map shows counts on a grid: every point would be
-# shipped to the browser as JSON on every rerun (1M points: 93 MB, 15 s to parse).
-POINT_LIMIT = 10_000
-CELL_LIMIT = 10_000
-COLOUR_CELL = [90, 60, 160, 190]
-CELL_TOOLTIP = "{incidents} incidents, {fatalities} fatalities\nin this {cell} grid cell"
-WORLD_VIEW = pdk.ViewState(latitude=20, longitude=30, zoom=1.2)
 # A basemap style with no sources (just the sea colour), served by the app: Streamlit
 # puts CARTO's tiles under a map that names no style, and the map must work offline.
 OFFLINE_STYLE_URL = "app/static/basemap-style.json"
+WORLD_VIEW = pdk.ViewState(latitude=20, longitude=30, zoom=1.2)
 
 
-def map_points(incidents: pd.DataFrame) -> pd.DataFrame:
-    """One row per placed incident, only the columns the map and tooltip need, as text."""
-    placed = incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
-    fatalities = placed["fatalities"].astype("Float64")
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: pydeck indents by two spaces, and Streamlit
+    ships that text to the browser, which parses it with JSON5 (about 20x slower than
+    JSON.parse), on every rerun."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize,
+                          separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class IncidentMap:
+    """A map ready to draw, and what the page should say about it."""
+
+    deck: CompactDeck
+    layer: str  # what was drawn: "points", "heatmap" or "grid"
+    aggregated: bool  # counted on a grid, not one mark per incident
+    cell_degrees: float | None = None
+    legend: list[tuple[str, tuple[int, int, int]]] = field(default_factory=list)
+
+
+def map_input(layer: str, placed_count: int) -> list[str]:
+    """The columns `build_map` reads: single points need their tooltip's fields, cells
+    and heat only positions and counts (copying fewer columns of a million filtered rows
+    is most of a filter change)."""
+    return MAP_INPUT if layer == "points" and placed_count <= POINT_LIMIT else CELL_INPUT
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, the form pydeck ships; column by column, five times faster than
+    DataFrame.to_dict, which pydeck would call on a frame."""
+    names = [str(name) for name in frame.columns]
+    return [dict(zip(names, row, strict=True))
+            for row in zip(*(frame[name].tolist() for name in frame.columns), strict=True)]
+
+
+def placed(incidents: pd.DataFrame) -> pd.DataFrame:
+    return incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
+
+
+def colours(incidents: pd.DataFrame, colour_by: str) -> dict[str, tuple[int, int, int]]:
+    """The most frequent values of ``colour_by``, each with its palette colour."""
+    top = incidents[colour_by].value_counts().head(len(PALETTE)).index
+    return dict(zip(map(str, top), PALETTE, strict=False))
+
+
+def map_points(incidents: pd.DataFrame, colour_by: str = "event_type") -> pd.DataFrame:
+    """One row per placed incident, only what the map and tooltip need, as text; `row`
+    is the incident's index, so a click can find its full record."""
+    where = placed(incidents)
+    fatalities = where["fatalities"].astype("Float64")
+    palette = colours(where, colour_by)
+    rgb = where[colour_by].astype("string").map(palette).astype(object)
+    coarse = where["geo_precision"].isin(COARSE).to_numpy()
     points = pd.DataFrame({
-        "longitude": placed["longitude"].round(4),
-        "latitude": placed["latitude"].round(4),
+        "longitude": where["longitude"].round(4),
+        "latitude": where["latitude"].round(4),
         # Screen pixels, so points stay readable at any zoom; area grows with deaths
         # (radius with the square root), a floor keeps an incident with none visible.
         "radius": (3 + 1.5 * fatalities.fillna(0) ** 0.5).clip(upper=30).round(1),
-        "place": placed["place"].fillna(placed["admin1"]).fillna("(no place)"),
-        "country": placed["country"].fillna("(no country)"),
-        "date": placed["date"].dt.strftime("%Y-%m-%d"),
-        "actor": placed["actor"].fillna("(actor not reported)"),
+        "colour": [[*(c if isinstance(c, tuple) else OTHER), ALPHA_COARSE if pale
+                    else ALPHA_PRECISE] for c, pale in zip(rgb, coarse, strict=True)],
+        "place": where["place"].fillna(where["admin1"]).fillna("(no place)"),
+        "country": where["country"].fillna("(no country)"),
+        "date": where["date"].dt.strftime("%Y-%m-%d"),
+        "actor": where["actor"].fillna("(actor not reported)"),
+        "event_type": where["event_type"].fillna("(type not reported)"),
         "fatalities": fatalities.astype("Int64").astype("string").fillna("not reported"),
-        "geo_precision": placed["geo_precision"].astype("string"),
+        "geo_precision": where["geo_precision"].astype("string"),
+        "row": where.index,
     })
-    coarse = points["geo_precision"].isin(["admin2", "admin1", "country"])
-    points["colour"] = [COLOUR_COARSE if c else COLOUR_PRECISE for c in coarse]
-    return points[MAP_COLUMNS]
+    return points[POINT_COLUMNS]
 
 
-def fit_view(points: pd.DataFrame) -> pdk.ViewState:
-    """A view that frames the points; the world when there are none."""
-    if points.empty:
+def grid_cells(incidents: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Placed incidents counted on a square grid, coarse enough for at most CELL_LIMIT
+    cells: one row per cell with its corners, centre, counts and colour; and the cell
+    size in degrees."""
+    where = placed(incidents)
+    longitude, latitude = where["longitude"].to_numpy(), where["latitude"].to_numpy()
+    fatalities = where["fatalities"].fillna(0).to_numpy(dtype="int64")
+    size = FIRST_CELL_DEGREES
+    while True:
+        # One integer per cell, counted from the south-west corner of the world:
+        # hashing integers and counting with bincount is several times faster than a
+        # groupby over two float columns.
+        columns = int(360 / size) + 1
+        cell = (np.floor((latitude + 90) / size).astype("int64") * columns
+                + np.floor((longitude + 180) / size).astype("int64"))
+        inverse, ids = pd.factorize(cell)
+        if len(ids) <= CELL_LIMIT:
+            break
+        size *= 2
+    counts = np.bincount(inverse, minlength=len(ids))
+    deaths = np.bincount(inverse, weights=fatalities, minlength=len(ids)).astype("int64")
+    south, west = (ids // columns) * size - 90, (ids % columns) * size - 180
+    # Shade by the logarithm of the count: a few cells hold most incidents.
+    level = np.log1p(counts)
+    step = (level / max(level.max(), 1e-9) * (len(SEQUENTIAL) - 1)).round().astype(int)
+    cells = pd.DataFrame({
+        "polygon": [[[w, s], [w + size, s], [w + size, s + size], [w, s + size]]
+                    for w, s in zip(west.round(4).tolist(), south.round(4).tolist(),
+                                    strict=True)],
+        "longitude": (west + size / 2).round(4),
+        "latitude": (south + size / 2).round(4),
+        "weight": counts,
+        "colour": [[*SEQUENTIAL[i], 200] for i in step],
+        "incidents": [f"{n:,}" for n in counts.tolist()],
+        "fatalities": [f"{n:,}" for n in deaths.tolist()],
+        "cell": f"{size:g}°",
+    })
+    return cells, size
+
+
+def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
+    """A view that frames the placed incidents; the world when there are none."""
+    where = placed(incidents)
+    if where.empty:
         return WORLD_VIEW
-    west, east = points["longitude"].min(), points["longitude"].max()
-    south, north = points["latitude"].min(), points["latitude"].max()
+    west, east = where["longitude"].min(), where["longitude"].max()
+    south, north = where["latitude"].min(), where["latitude"].max()
     # The map is about 1.6:1; a floor of a few degrees keeps one town in its region.
     span = max(east - west, (north - south) * 1.6, 4.0)
     # deck.gl draws the world 512 px wide at zoom 0; the map is about 700 px wide.
@@ -68,57 +182,61 @@ def fit_view(points: pd.DataFrame) -> pdk.ViewState:
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
 
 
-def placed_count(incidents: pd.DataFrame) -> int:
-    return int((incidents["latitude"].notna() & incidents["longitude"].notna()).sum())
+def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "event_type",
+              view: pdk.ViewState | None = None, tiles: bool = False) -> IncidentMap:
+    """The map of ``incidents`` (MAP_INPUT columns suffice) as ``layer``.
 
-
-def aggregated(incidents: pd.DataFrame) -> bool:
-    """Whether the map shows grid cells instead of single incidents."""
-    return placed_count(incidents) > POINT_LIMIT
-
-
-def grid_cells(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Placed incidents counted on a square grid, coarse enough for at most CELL_LIMIT
-    cells; one row per cell at its centre, sized and labelled like a point."""
-    placed = incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
-    size = 0.25
-    while True:
-        column = np.floor(placed["longitude"].to_numpy() / size)
-        row = np.floor(placed["latitude"].to_numpy() / size)
-        cells = pd.DataFrame({"column": column, "row": row,
-                              "fatalities": placed["fatalities"].fillna(0).to_numpy()})
-        counted = cells.groupby(["column", "row"]).agg(
-            incidents=("fatalities", "size"), fatalities=("fatalities", "sum")).reset_index()
-        if len(counted) <= CELL_LIMIT:
-            break
-        size *= 2
-    return pd.DataFrame({
-        "longitude": ((counted["column"] + 0.5) * size).round(4),
-        "latitude": ((counted["row"] + 0.5) * size).round(4),
-        "radius": (3 + 1.5 * counted["incidents"] ** 0.5).clip(upper=30).round(1),
-        "colour": [COLOUR_CELL] * len(counted),
-        "incidents": counted["incidents"].map("{:,}".format),
-        "fatalities": counted["fatalities"].astype("int64").map("{:,}".format),
-        "cell": f"{size:g}°",
-    })
-
-
-def build_deck(incidents: pd.DataFrame) -> pdk.Deck:
-    """Points while they are few; above POINT_LIMIT, grid cells (see `aggregated`)."""
-    cells = aggregated(incidents)
-    points = grid_cells(incidents) if cells else map_points(incidents)
-    outlines = pdk.Layer(
-        "GeoJsonLayer", data=OUTLINES_URL, id="countries", stroked=True, filled=True,
-        get_fill_color=[238, 238, 232], get_line_color=[150, 150, 150], line_width_min_pixels=1,
-    )
-    incidents_layer = pdk.Layer(
-        "ScatterplotLayer", data=points, id="incidents", pickable=True, opacity=0.8,
-        get_position=["longitude", "latitude"], get_radius="radius", get_fill_color="colour",
-        # pydeck reads a bare string as an accessor expression; quotes make it a literal.
-        radius_units="'pixels'", stroked=True, get_line_color=[80, 0, 0],
-        line_width_min_pixels=1,
-    )
-    return pdk.Deck(
-        layers=[outlines, incidents_layer], initial_view_state=fit_view(points),
-        map_style=OFFLINE_STYLE_URL, tooltip={"text": CELL_TOOLTIP if cells else TOOLTIP},
-    )
+    ``view`` is where the map opens; the page passes the same one for every filter, so
+    the map stays where the user moved it. ``tiles`` puts CARTO's street map beneath
+    (fetched from CARTO's servers); without, the bundled outlines alone.
+    """
+    many = len(placed(incidents)) > POINT_LIMIT
+    legend = []
+    cell_degrees = None
+    if layer == "grid" or (many and layer == "points"):
+        cells, cell_degrees = grid_cells(incidents)
+        marks = pdk.Layer(
+            "PolygonLayer", data=records(cells), id="incidents", pickable=True, stroked=False,
+            get_polygon="polygon", get_fill_color="colour", opacity=0.8)
+        tooltip = CELL_TOOLTIP
+        drawn = "grid"
+    elif layer == "heatmap":
+        if many:
+            cells, cell_degrees = grid_cells(incidents)
+            data = cells[["longitude", "latitude", "weight"]]
+        else:
+            data = placed(incidents)[["longitude", "latitude"]].assign(weight=1)
+        marks = pdk.Layer(
+            "HeatmapLayer", data=records(data), id="incidents",
+            get_position=["longitude", "latitude"], get_weight="weight", radius_pixels=30,
+            opacity=0.8, color_range=[list(c) for c in SEQUENTIAL])
+        tooltip = None
+        drawn = "heatmap"
+    else:
+        points = map_points(incidents, colour_by)
+        marks = pdk.Layer(
+            "ScatterplotLayer", data=records(points), id="incidents", pickable=True,
+            get_position=["longitude", "latitude"], get_radius="radius",
+            get_fill_color="colour",
+            # pydeck reads a bare string as an accessor expression; quotes make it a literal.
+            radius_units="'pixels'", stroked=True, get_line_color=[60, 60, 60, 160],
+            line_width_min_pixels=1)
+        tooltip = TOOLTIP
+        drawn = "points"
+        palette = colours(placed(incidents), colour_by)
+        legend = list(palette.items())
+        if len(placed(incidents)[colour_by].dropna().unique()) > len(palette):
+            legend.append((OTHER_LABEL, OTHER))
+    layers = [marks]
+    if not tiles:
+        layers.insert(0, pdk.Layer(
+            "GeoJsonLayer", data=OUTLINES_URL, id="countries", stroked=True, filled=True,
+            get_fill_color=[238, 238, 232], get_line_color=[150, 150, 150],
+            line_width_min_pixels=1))
+    deck = CompactDeck(
+        layers=layers, initial_view_state=view or fit_view(incidents),
+        map_provider="carto" if tiles else None,
+        map_style="light" if tiles else OFFLINE_STYLE_URL,
+        tooltip={"text": tooltip} if tooltip else False)
+    return IncidentMap(deck=deck, layer=drawn, aggregated=drawn == "grid" or (
+        drawn == "heatmap" and many), cell_degrees=cell_degrees, legend=legend)

@@ -168,7 +168,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
         out["date_end"] = parse_dates(column("date_end")).start
     out["date_precision"] = dates.precision.astype(pd.CategoricalDtype(DATE_PRECISIONS))
     country_text = column("country")
-    codes = country_text.map(country_code, na_action="ignore").astype("string")
+    codes = per_distinct(country_text, lambda names: names.map(country_code).astype("string"))
     out["country"] = codes.map(country_name, na_action="ignore").astype("string").fillna(
         country_text)
     out["country_code"] = codes
@@ -179,7 +179,8 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     web = url.str.match(r"(?i)^https?://")
     out["source_url"] = url.where(web, "")
     flags[FLAG_URL] = (url != "") & ~web
-    latitude, longitude = coordinate(column("latitude")), coordinate(column("longitude"))
+    latitude, longitude = (per_distinct(column(name), coordinate)
+                           for name in ("latitude", "longitude"))
     # A latitude that would be a valid longitude, beside a longitude that would be a
     # valid latitude, was most likely typed into the wrong column.
     flags[FLAG_SWAPPED] = latitude.abs().between(90, 180, inclusive="right") & (
@@ -202,11 +203,12 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
             stated = raw[lower[name]].str.strip()
             out[name] = stated.where(stated.isin(values) & placed, out[name])
     out["geo_ambiguous"] = False
-    out["fatalities"] = parse_counts(column("fatalities"))
+    out["fatalities"] = per_distinct(column("fatalities"), parse_counts)
     out["dataset"] = dataset
 
     missing_id = out["event_id"] == ""
-    out.loc[missing_id, "event_id"] = row_hashes(raw)[missing_id]
+    if missing_id.any():
+        out.loc[missing_id, "event_id"] = row_hashes(raw[missing_id])
     flags[FLAG_DUPLICATE_ID] = out["event_id"].duplicated(keep=False)
     out["flags"] = join_flags(flags)
     for name in TEXT_COLUMNS:
@@ -286,6 +288,14 @@ def parse_gtd_dates(raw: pd.DataFrame) -> ParsedDates:
     return ParsedDates(start=start.astype("datetime64[s]"),
                        end=pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]"),
                        precision=precision.where(start.notna()), warning=None)
+
+
+def per_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``parse`` run once per distinct value and spread back over the rows: a million
+    rows hold a few thousand counts, countries or coordinates."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    parsed = parse(pd.Series(distinct, dtype=values.dtype))
+    return pd.Series(parsed.to_numpy()[codes], index=values.index, dtype=parsed.dtype)
 
 
 def parse_counts(text: pd.Series) -> pd.Series:

@@ -125,3 +125,13 @@ def overrides_fingerprint() -> str | None:
         return "sha256:" + hashlib.sha256((home() / OVERRIDES_FILE).read_bytes()).hexdigest()[:16]
     except FileNotFoundError:
         return None
+
+
+def saved_state() -> str:
+    """A hash of every saved choice that changes how a file loads: fixes and mappings."""
+    digest = hashlib.sha256()
+    for name in (OVERRIDES_FILE, MAPPINGS_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            digest.update((home() / name).read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()

@@ -1,27 +1,44 @@
 """The Streamlit page. The only module that imports Streamlit; the logic it calls is pandas.
 
-Each ``*_ui`` function draws one part of the page and returns plain values.
+Each ``*_ui`` function draws one part of the page and returns plain values. Work that
+depends only on the loaded table (its choices, its map view) is cached per table; work
+that depends on the filters is cached by the filter values, so returning to a view, or
+another user opening it, costs nothing. The map, figures and charts form a fragment: the
+playback reruns only them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 
-from dashboard import store
+from dashboard import charts, store
 from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import Filters, apply_filters, from_query, to_query
+from dashboard.filters import Filters, Selection, describe, from_query, to_query, windows
 from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import candidates, needing_review
-from dashboard.layers import POINT_LIMIT, aggregated, build_deck, placed_count
+from dashboard.layers import (
+    COLOUR_BY,
+    LAYERS,
+    OTHER_LABEL,
+    POINT_LIMIT,
+    IncidentMap,
+    build_map,
+    fit_view,
+    map_input,
+)
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, read_table
@@ -37,6 +54,14 @@ TABLE_COLUMNS = [
     "geo_precision", "geo_method", "geo_ambiguous", "source", "source_url", "event_id",
     "dataset",
 ]
+FIGURE_COLUMNS = ["country", "fatalities", "latitude"]
+# Period presets, counted back from the last day in the data (not from today: a
+# historical file has nothing in the last 30 days of the calendar).
+PRESETS = {"All": None, "Last 12 months": 365, "Last 30 days": 30}
+SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds per playback step
+LAYER_NAMES = {"points": "Points", "heatmap": "Heatmap", "grid": "Grid of counts"}
+COLOUR_NAMES = {"event_type": "event type", "actor": "actor"}
+EVENT_QUERY = "event"
 
 
 def plain(text: object) -> str:
@@ -50,10 +75,19 @@ def dataset_path() -> Path:
     return Path(os.environ.get(DATA_ENV) or SAMPLE_PATH)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def file_digest(path: str, modified_ns: int, size: int) -> str:
+    """The file's content hash, computed once per version of the file, not per rerun."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=4)
-def load_cached(path: str, modified_ns: int, size: int, fixes_version: int,
-                online: bool) -> Table:
-    """One loaded table per file version, place fixes and online setting, shared by
+def load_cached(path: str, digest: str, fixes_version: int, online: bool) -> Table:
+    """One loaded table per file content, place fixes and online setting, shared by
     every session (it is never mutated)."""
     return load_path(path, online=configured() if online else None)
 
@@ -105,11 +139,11 @@ def review_ui(incidents: pd.DataFrame, key: tuple) -> None:
         st.dataframe(pending.drop(columns="key"), hide_index=True)
         labels = [f"{row.place} ({row.country if isinstance(row.country, str) else 'no country'}"
                   f"): {row.reason}, {row.incidents}" for row in pending.itertuples()]
-        chosen = pending.iloc[labels.index(st.selectbox("Place name", labels))]
+        chosen = pending.iloc[labels.index(st.selectbox("Place name", labels, key="review-place"))]
         options = candidates(chosen["place"], load_gazetteer())
         choices = [f"{o.name}, {o.country} ({o.kind}; {o.latitude:.3f}, {o.longitude:.3f})"
                    for o in options.itertuples()] + [TYPE_COORDINATES]
-        pick = st.radio("Where is it?", choices)
+        pick = st.radio("Where is it?", choices, key="review-pick")
         if pick == TYPE_COORDINATES:
             latitude = st.number_input("Latitude", -90.0, 90.0, 0.0, format="%.5f")
             longitude = st.number_input("Longitude", -180.0, 180.0, 0.0, format="%.5f")
@@ -118,7 +152,7 @@ def review_ui(incidents: pd.DataFrame, key: tuple) -> None:
             option = options.iloc[choices.index(pick)]
             latitude, longitude = float(option["latitude"]), float(option["longitude"])
             label = f"{option['name']}, {option['country']}"
-        if st.button("Save this fix"):
+        if st.button("Save this fix", key="review-save"):
             store.save_override(chosen["key"], {"latitude": latitude, "longitude": longitude,
                                                 "name": label, "place": chosen["place"]})
             st.rerun()
@@ -172,11 +206,70 @@ def uploads_ui(online: bool) -> tuple[list[Table], bool, dict[str, dict[str, str
     return tables, keep_base, mappings
 
 
-def period_ui(incidents: pd.DataFrame, default: Filters) -> tuple[dt.date | None,
-                                                                dt.date | None]:
-    if incidents.empty:
+@dataclass(frozen=True)
+class Facts:
+    """What the loaded table offers the filters, computed once per table."""
+
+    first: dt.date | None
+    last: dt.date | None
+    countries: pd.Series  # name -> incidents
+    admin1: pd.DataFrame  # country, admin1, incidents
+    actors: pd.Series
+    event_types: pd.Series
+    view: pdk.ViewState  # where the map opens, whatever the filters
+
+
+@st.cache_resource(max_entries=8)
+def facts_cached(key: tuple, _incidents: pd.DataFrame) -> Facts:
+    dates = _incidents["date"].dropna()
+    return Facts(
+        first=dates.min().date() if len(dates) else None,
+        last=dates.max().date() if len(dates) else None,
+        countries=_incidents["country"].value_counts(),
+        admin1=_incidents.groupby(["country", "admin1"]).size().rename(
+            "incidents").reset_index(),
+        actors=_incidents["actor"].value_counts(),
+        event_types=_incidents["event_type"].value_counts(),
+        view=fit_view(_incidents[["latitude", "longitude"]]),
+    )
+
+
+@st.cache_resource(max_entries=64)
+def selection_cached(key: tuple, filters_key: str, _incidents: pd.DataFrame,
+                     _filters: Filters) -> Selection:
+    """The rows a view shows, by the table's key and the filter values (never by hashing
+    a frame), shared by every session that looks at the same view."""
+    return Selection(_incidents, _filters)
+
+
+@st.cache_resource(max_entries=64)
+def map_cached(key: tuple, filters_key: str, layer: str, colour_by: str, tiles: bool,
+               _selection: Selection, _view: pdk.ViewState) -> IncidentMap:
+    names = map_input(layer, _selection.placed_count())
+    return build_map(_selection.columns(names), layer, colour_by, _view, tiles)
+
+
+def choices_ui(label: str, key: str, counts: pd.Series, default: tuple[str, ...],
+               help: str | None = None) -> tuple[str, ...]:
+    """A multiselect over ``counts`` (value -> incidents), starting from the URL's
+    values; a chosen value the options no longer hold is dropped, not an error."""
+    chosen = st.session_state.get(key, list(default))
+    st.session_state[key] = [value for value in chosen if value in counts.index]
+    picked = st.sidebar.multiselect(
+        label, options=list(counts.index), key=key, help=help,
+        format_func=lambda value: f"{value} ({counts[value]:,})", placeholder="All")
+    return tuple(picked)
+
+
+def set_period(first: dt.date, last: dt.date, days: int | None) -> None:
+    st.session_state["period"] = (first if days is None else max(
+        first, last - dt.timedelta(days=days - 1)), last)
+
+
+def period_ui(facts: Facts, default: Filters) -> tuple[dt.date | None, dt.date | None]:
+    first, last = facts.first, facts.last
+    if first is None or last is None:
         return None, None
-    first, last = incidents["date"].min().date(), incidents["date"].max().date()
     if first == last:
         st.sidebar.write(f"Period: {first:%d %b %Y}")
         return first, last
@@ -184,33 +277,128 @@ def period_ui(incidents: pd.DataFrame, default: Filters) -> tuple[dt.date | None
     # kept inside the data's (which changes when files are added).
     start, end = st.session_state.get("period", (default.start or first, default.end or last))
     st.session_state["period"] = (min(max(start, first), last), max(min(end, last), first))
+    for column, (name, days) in zip(st.sidebar.columns(len(PRESETS)), PRESETS.items(),
+                                    strict=True):
+        column.button(name, key=f"preset-{name}", on_click=set_period,
+                      args=(first, last, days), width="stretch")
     start, end = st.sidebar.slider("Period", min_value=first, max_value=last, key="period",
                                    format="YYYY-MM-DD")
     return start, end
 
 
-def countries_ui(incidents: pd.DataFrame, default: Filters) -> tuple[str, ...]:
-    counts = incidents["country"].value_counts()
-    chosen = st.session_state.get("countries", list(default.countries))
-    st.session_state["countries"] = [name for name in chosen if name in counts.index]
-    chosen = st.sidebar.multiselect(
-        "Countries", options=sorted(counts.index), key="countries",
-        format_func=lambda name: f"{name} ({counts[name]:,})",
-        placeholder="All countries",
-    )
-    return tuple(chosen)
+def filters_ui(facts: Facts, default: Filters) -> Filters:
+    start, end = period_ui(facts, default)
+    countries = choices_ui("Countries", "countries", facts.countries, default.countries)
+    regions = facts.admin1
+    if countries:
+        regions = regions[regions["country"].isin(countries)]
+    admin1 = choices_ui(
+        "Regions (admin-1)", "admin1",
+        regions.groupby("admin1")["incidents"].sum().sort_values(ascending=False),
+        default.admin1, help="States, provinces, governorates; the list follows the chosen "
+                             "countries.")
+    actors = choices_ui("Actors", "actors", facts.actors, default.actors)
+    event_types = choices_ui("Event types", "event_types", facts.event_types,
+                             default.event_types)
+    st.session_state.setdefault("text", default.text)
+    text = st.sidebar.text_input("Search place and notes", key="text", max_chars=200)
+    st.session_state.setdefault("min_fatalities", default.min_fatalities)
+    least = st.sidebar.number_input("At least this many fatalities", min_value=0, step=1,
+                                    key="min_fatalities")
+    st.session_state.setdefault("hide_country_level", default.hide_country_level)
+    hide = st.sidebar.checkbox("Hide incidents placed only at country level",
+                               key="hide_country_level")
+    return Filters(start=start, end=end, countries=countries, admin1=admin1, actors=actors,
+                   event_types=event_types, text=text.strip(), min_fatalities=int(least),
+                   hide_country_level=hide)
 
 
-def query_defaults(incidents: pd.DataFrame) -> Filters:
+def map_settings_ui(default_layer: str) -> tuple[str, str, bool]:
+    st.sidebar.title("Map")
+    st.session_state.setdefault("layer", default_layer)
+    layer = st.sidebar.radio("Show incidents as", LAYERS, key="layer", horizontal=True,
+                             format_func=LAYER_NAMES.get)
+    colour_by = st.sidebar.radio("Colour points by", COLOUR_BY, key="colour_by",
+                                 horizontal=True, format_func=COLOUR_NAMES.get)
+    tiles = st.sidebar.toggle(
+        "Street map from CARTO", key="tiles",
+        help="Draws CARTO's basemap (OpenStreetMap data) under the incidents; the page "
+             "then fetches map tiles from CARTO's servers. Off, the map uses only the "
+             "country outlines this app serves itself.")
+    return layer, colour_by, tiles
+
+
+def query_defaults(facts: Facts) -> tuple[Filters, str]:
     """The view a pasted URL asks for; a value that cannot be used is said, not fatal."""
-    dates = incidents["date"].dropna()
-    first = dates.min().date() if len(dates) else None
-    last = dates.max().date() if len(dates) else None
-    params = {key: st.query_params.get_all(key) for key in ("country", "start", "end")}
-    default, notices = from_query(params, set(incidents["country"].dropna()), first, last)
+    names = ["country", "start", "end", "admin1", "actor", "type", "q", "min_fatalities",
+             "hide_country_level"]
+    params = {name: st.query_params.get_all(name) for name in names}
+    known = {"countries": set(facts.countries.index), "admin1": set(facts.admin1["admin1"]),
+             "actors": set(facts.actors.index), "event_types": set(facts.event_types.index)}
+    default, notices = from_query(params, known, facts.first, facts.last)
+    layer = st.query_params.get("layer", LAYERS[0])
+    if layer not in LAYERS:
+        notices.append(f"layer={layer!r} is not one of {', '.join(LAYERS)}; ignored.")
+        layer = LAYERS[0]
     for notice in notices:
         st.sidebar.info(f"Link: {plain(notice)}")
-    return default
+    return default, layer
+
+
+def toggle_playback(count: int) -> None:
+    playing = not st.session_state.get("playing", False)
+    st.session_state["playing"] = playing
+    index = st.session_state.get("playback_index")
+    if playing and (index is None or index >= count - 1):
+        st.session_state["playback_index"] = 0  # from the start, or again from it
+
+
+def stop_playback() -> None:
+    st.session_state["playing"] = False
+    st.session_state["playback_index"] = None
+
+
+def playback_ui(filters: Filters) -> tuple[str, str, bool]:
+    """Play/pause and how to step; returns the step, the mode and whether it plays."""
+    if filters.start is None or filters.end is None:
+        return "month", "moving", False
+    playing = st.session_state.get("playing", False)
+    step_column, mode_column, speed_column, play_column, stop_column = st.columns(
+        [2, 2, 2, 1, 1], vertical_alignment="bottom")
+    step = step_column.selectbox("Playback step", ["month", "week"], key="step")
+    mode = mode_column.selectbox("Window", ["moving", "cumulative"], key="mode",
+                                 help="Moving: one step at a time. Cumulative: from the "
+                                      "start of the period to the current step.")
+    speed_column.selectbox("Speed", list(SPEEDS), index=1, key="speed")
+    count = len(windows(filters.start, filters.end, step))
+    play_column.button("Pause" if playing else "Play", key="play", on_click=toggle_playback,
+                       args=(count,), width="stretch")
+    stop_column.button("Stop", key="stop", on_click=stop_playback, width="stretch",
+                       disabled=st.session_state.get("playback_index") is None)
+    return step, mode, playing
+
+
+def playback_window(filters: Filters, step: str, mode: str, playing: bool
+                    ) -> tuple[Filters, str | None]:
+    """The filters narrowed to the current playback window, and a line saying which;
+    while playing, moves on one window for the next run."""
+    index = st.session_state.get("playback_index")
+    if index is None or filters.start is None or filters.end is None:
+        return filters, None
+    spans = windows(filters.start, filters.end, step)
+    if index >= len(spans):  # played through: stay on the last window
+        index = len(spans) - 1
+        st.session_state["playback_index"] = index
+        if playing:
+            st.session_state["playing"] = False
+            st.rerun(scope="app")  # a full run draws the fragment without its timer
+    elif playing:
+        st.session_state["playback_index"] = index + 1
+    start, end = spans[index]
+    shown = dataclasses.replace(filters, end=end,
+                                start=filters.start if mode == "cumulative" else start)
+    return shown, (f"Playback: {charts.day(shown.start)} to {charts.day(end)} "
+                   f"({step} {index + 1} of {len(spans)}, {mode})")
 
 
 def figures_ui(shown: pd.DataFrame) -> None:
@@ -222,6 +410,96 @@ def figures_ui(shown: pd.DataFrame) -> None:
     columns[3].metric("Not on the map", f"{unplaced:,}",
                       help="Incidents whose place could not be located; they stay in the "
                            "table and the export.")
+
+
+def legend_ui(incident_map: IncidentMap, colour_by: str, placed: int) -> None:
+    if incident_map.legend:
+        # The labels are cells of the file: escaped before they meet HTML.
+        swatches = " &nbsp; ".join(
+            f'<span style="color:rgb{rgb}">&#9679;</span> {html.escape(label)}'
+            for label, rgb in incident_map.legend)
+        st.markdown(f"{COLOUR_NAMES[colour_by].capitalize()}: {swatches}",
+                    unsafe_allow_html=True)
+        st.caption(f"Paler points are placed only at district, region or country level; "
+                   f"{OTHER_LABEL} are grey.")
+    if incident_map.aggregated:
+        size = f"{incident_map.cell_degrees:g}°"
+        if incident_map.layer == "grid":
+            st.caption(f"Aggregated: {placed:,} incidents counted in {size} grid cells, "
+                       "darker for more.")
+        else:
+            st.caption(f"Aggregated: {placed:,} incidents counted in {size} cells first; "
+                       f"narrow the filters below {POINT_LIMIT:,} placed incidents to see "
+                       "each one.")
+
+
+def details_ui(incidents: pd.DataFrame, row: int) -> None:
+    """Every field of one incident, as text; its source link only when it is http(s)."""
+    record = incidents.loc[row]
+    with st.container(border=True):
+        st.subheader("Selected incident")
+        st.dataframe(pd.DataFrame({"field": record.index.astype(str),
+                                   "value": record.astype("string").fillna("").to_numpy()}),
+                     hide_index=True, width="stretch")
+        url = record.get("source_url")
+        if isinstance(url, str) and re.match(r"(?i)^https?://", url):
+            st.link_button("Open the source", url)
+
+
+def selected_row(event, incidents: pd.DataFrame) -> int | None:
+    """The row a click picked on the map, else the one the URL names (?event=ID)."""
+    picked = event.selection.objects.get("incidents", []) if event else []
+    if picked and "row" in picked[0] and picked[0]["row"] in incidents.index:
+        row = int(picked[0]["row"])
+        st.query_params[EVENT_QUERY] = str(incidents.at[row, "event_id"])
+        return row
+    wanted = st.query_params.get(EVENT_QUERY)
+    if wanted:
+        hits = incidents.index[incidents["event_id"] == wanted]
+        if len(hits):
+            return int(hits[0])
+        st.info(f"Link: {EVENT_QUERY}={plain(repr(wanted))} is not in the data; ignored.")
+    return None
+
+
+def charts_ui(shown: pd.DataFrame) -> None:
+    if shown["date"].notna().sum() == 0:
+        return
+    by_column, measure_column = st.columns(2)
+    by = by_column.radio("Stack by", ["region", "country"], key="chart_by", horizontal=True)
+    measure = measure_column.radio("Count", ["incidents", "fatalities"], key="chart_measure",
+                                   horizontal=True)
+    st.altair_chart(charts.monthly_chart(shown, by, measure), width="stretch")
+    st.altair_chart(charts.region_share_chart(shown), width="stretch")
+    places, actors = st.columns(2)
+    places.altair_chart(charts.top_chart(shown, "place", "Top places"), width="stretch")
+    actors.altair_chart(charts.top_chart(shown, "actor", "Top actors"), width="stretch")
+
+
+def explore_ui(incidents: pd.DataFrame, key: tuple, facts: Facts, filters: Filters,
+               layer: str, colour_by: str, tiles: bool, playback: tuple[str, str, bool]
+               ) -> None:
+    """Summary, figures, map, details and charts of the current view (a fragment)."""
+    shown_filters, window = playback_window(filters, *playback)
+    filters_key = json.dumps(describe(shown_filters))
+    selection = selection_cached(key, filters_key, incidents, shown_filters)
+    if window:
+        st.markdown(f"**{window}**")
+    figures = selection.columns(FIGURE_COLUMNS)
+    st.write(charts.summarise(figures, shown_filters.start, shown_filters.end))
+    figures_ui(figures)
+    incident_map = map_cached(key, filters_key, layer, colour_by, tiles, selection,
+                              facts.view)
+    event = st.pydeck_chart(incident_map.deck, height=520, key="map", on_select="rerun",
+                            selection_mode="single-object")
+    legend_ui(incident_map, colour_by, int(figures["latitude"].notna().sum()))
+    row = selected_row(event, incidents)
+    if row is not None:
+        details_ui(incidents, row)
+    st.caption("Outlines: Natural Earth. Place names: GeoNames (CC BY 4.0), countrystatecity "
+               "(ODbL), OpenStreetMap contributors (ODbL)."
+               + (" Basemap: © CARTO, © OpenStreetMap contributors." if tiles else ""))
+    charts_ui(selection.columns(charts.CHART_COLUMNS))
 
 
 def rejected_ui(table: Table) -> None:
@@ -236,20 +514,35 @@ def rejected_ui(table: Table) -> None:
                            file_name="rejected_rows.csv", mime="text/csv", on_click="ignore")
 
 
-def downloads_ui(shown: pd.DataFrame, filters: Filters, table: Table, online: bool,
+def table_ui(selection: Selection) -> None:
+    # Only the shown columns, and the first TABLE_ROWS rows, go to the browser: the rest
+    # stay on the server (each session's table is a copy in its messages).
+    if len(selection) > TABLE_ROWS:
+        st.caption(f"The table lists the first {TABLE_ROWS:,} of {len(selection):,} rows; "
+                   "the downloads hold them all.")
+    rows = selection.rows(limit=TABLE_ROWS)
+    st.dataframe(rows[[c for c in TABLE_COLUMNS if c in rows.columns]], hide_index=True,
+                 column_config={"source_url": st.column_config.LinkColumn("source_url"),
+                                "date": st.column_config.DateColumn("date",
+                                                                    format="YYYY-MM-DD")})
+
+
+def downloads_ui(selection: Selection, filters: Filters, table: Table, online: bool,
                  mappings: dict[str, dict[str, str]]) -> None:
-    """The filtered rows to hand on; each file is built only when its button is clicked."""
+    """The filtered rows to hand on; each file is built only when its button is clicked
+    (a million rows take seconds to write, and most reruns download nothing)."""
     csv, geojson, record = st.columns(3)
-    csv.download_button(f"Download {len(shown):,} rows as CSV",
-                        data=lambda: to_csv_bytes(shown), file_name="incidents_filtered.csv",
-                        mime="text/csv", on_click="ignore")
+    csv.download_button(f"Download {len(selection):,} rows as CSV",
+                        data=lambda: to_csv_bytes(selection.rows()),
+                        file_name="incidents_filtered.csv", mime="text/csv",
+                        on_click="ignore")
     geojson.download_button("Download the placed ones as GeoJSON",
-                            data=lambda: to_geojson_bytes(shown),
+                            data=lambda: to_geojson_bytes(selection.rows()),
                             file_name="incidents_filtered.geojson",
                             mime="application/geo+json", on_click="ignore")
     record.download_button(
         "Download the provenance record",
-        data=lambda: json.dumps(provenance(table, filters, shown,
+        data=lambda: json.dumps(provenance(table, filters, selection.rows(),
                                            online=configured().service.domain if online
                                            else None, column_mappings=mappings),
                                 indent=1, ensure_ascii=False).encode(),
@@ -267,8 +560,8 @@ def main() -> None:
     if keep_base:
         try:
             stat = path.stat()
-            tables.insert(0, load_cached(str(path), stat.st_mtime_ns, stat.st_size,
-                                         store.overrides_version(), online))
+            digest = file_digest(str(path), stat.st_mtime_ns, stat.st_size)
+            tables.insert(0, load_cached(str(path), digest, store.overrides_version(), online))
         except (LoaderError, OSError) as error:
             st.error(plain(f"Could not load {path.name}: {error}"))
     if not tables:
@@ -287,31 +580,24 @@ def main() -> None:
     for notice in store.NOTICES:
         st.sidebar.warning(plain(notice))
 
+    facts = facts_cached(key, incidents)
     st.sidebar.title("Filters")
-    default = query_defaults(incidents)
-    start, end = period_ui(incidents, default)
-    filters = Filters(start=start, end=end, countries=countries_ui(incidents, default))
-    st.query_params.from_dict(to_query(filters))  # the URL always shows this view
+    default, default_layer = query_defaults(facts)
+    filters = filters_ui(facts, default)
+    layer, colour_by, tiles = map_settings_ui(default_layer)
+    # The URL always shows this view, so it can be sent to a colleague.
+    query = {**to_query(filters), "layer": [layer]}
+    if st.query_params.get(EVENT_QUERY):
+        query[EVENT_QUERY] = [st.query_params[EVENT_QUERY]]
+    st.query_params.from_dict(query)
 
-    shown = apply_filters(incidents, filters)
     st.title("Reported incidents")
-    figures_ui(shown)
-    st.pydeck_chart(build_deck(shown), height=520)
-    if aggregated(shown):
-        st.caption(f"Aggregated: {placed_count(shown):,} incidents counted on a grid (purple "
-                   f"cells); narrow the period or countries below {POINT_LIMIT:,} placed "
-                   "incidents to see each one.")
-    st.caption("Paler points are placed only at district, region or country level. Outlines: "
-               "Natural Earth. Place names: GeoNames (CC BY 4.0), countrystatecity (ODbL).")
-    # Only the shown columns, and the first TABLE_ROWS rows, go to the browser: the rest
-    # stay on the server (each session's table is a copy in its messages).
-    if len(shown) > TABLE_ROWS:
-        st.caption(f"The table lists the first {TABLE_ROWS:,} of {len(shown):,} rows; "
-                   "the downloads hold them all.")
-    st.dataframe(shown[[c for c in TABLE_COLUMNS if c in shown.columns]].head(TABLE_ROWS),
-                 hide_index=True,
-                 column_config={"source_url": st.column_config.LinkColumn("source_url"),
-                                "date": st.column_config.DateColumn("date",
-                                                                    format="YYYY-MM-DD")})
-    downloads_ui(shown, filters, table, online, mappings)
+    playback = playback_ui(filters)
+    speed = SPEEDS[st.session_state.get("speed", "normal")]
+    explore = st.fragment(explore_ui, run_every=speed if playback[2] else None)
+    explore(incidents, key, facts, filters, layer, colour_by, tiles, playback)
+
+    selection = selection_cached(key, json.dumps(describe(filters)), incidents, filters)
+    table_ui(selection)
+    downloads_ui(selection, filters, table, online, mappings)
     review_ui(incidents, key)

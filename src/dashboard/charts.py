@@ -1,0 +1,111 @@
+"""What the filtered incidents add up to: a sentence, and Altair charts over time and
+by region, built from small aggregates (never the rows themselves)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import altair as alt
+import pandas as pd
+
+from dashboard.gazetteer import DATA_DIR
+from dashboard.layers import OTHER, PALETTE
+
+REGIONS_PATH = DATA_DIR / "regions.csv"
+UNKNOWN_REGION = "country unknown"
+TOP = 10
+COLOURS = ["#{:02x}{:02x}{:02x}".format(*rgb) for rgb in [*PALETTE, OTHER]]
+CHART_COLUMNS = ["date", "country", "country_code", "place", "admin1", "actor",
+                 "fatalities", "latitude"]
+
+
+@functools.cache
+def regions() -> dict[str, str]:
+    """ISO alpha-2 code -> World Bank region (built by scripts/build_regions.py)."""
+    # keep_default_na=False: "NA" is Namibia.
+    table = pd.read_csv(REGIONS_PATH, dtype=str, keep_default_na=False)
+    return dict(zip(table["country_code"], table["region"], strict=True))
+
+
+def region_of(country_code: pd.Series) -> pd.Series:
+    return country_code.map(regions()).fillna(UNKNOWN_REGION)
+
+
+def summarise(incidents: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> str:
+    """One sentence for screen readers and for people who would rather read."""
+    count = len(incidents)
+    fatalities = int(incidents["fatalities"].sum())
+    countries = incidents["country"].nunique()
+    unplaced = int(incidents["latitude"].isna().sum())
+    period = f", {day(start)} to {day(end)}" if start and end else ""
+    return (f"{count:,} incident{'s' * (count != 1)}, {fatalities:,} "
+            f"fatalit{'ies' if fatalities != 1 else 'y'}, in {countries:,} "
+            f"countr{'ies' if countries != 1 else 'y'}{period}; {unplaced:,} not placed.")
+
+
+def day(date: dt.date) -> str:
+    return f"{date.day} {date:%b %Y}"  # "1 Jan 2020"
+
+
+def monthly(incidents: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Incidents and fatalities per month and group: ``by`` is "region" or "country"
+    (the TOP countries by incidents, the rest together)."""
+    if by == "region":
+        group = region_of(incidents["country_code"])
+    else:
+        group = incidents["country"].fillna("country unknown")
+        top = group.value_counts().head(len(PALETTE)).index
+        group = group.where(group.isin(top), "other countries")
+    frame = pd.DataFrame({"month": incidents["date"].dt.to_period("M").dt.start_time,
+                          "group": group.astype(str),
+                          "fatalities": incidents["fatalities"].fillna(0).astype("int64")})
+    return frame.groupby(["month", "group"], as_index=False).agg(
+        incidents=("fatalities", "size"), fatalities=("fatalities", "sum"))
+
+
+def region_share(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Each region's share of the incidents per year."""
+    frame = pd.DataFrame({"year": incidents["date"].dt.year,
+                          "region": region_of(incidents["country_code"])}).dropna()
+    counts = frame.groupby(["year", "region"], as_index=False).size()
+    counts["share"] = counts["size"] / counts.groupby("year")["size"].transform("sum")
+    return counts.astype({"year": "int64"})
+
+
+def top(incidents: pd.DataFrame, column: str) -> pd.DataFrame:
+    counts = incidents[column].dropna().value_counts().head(TOP)
+    return pd.DataFrame({column: counts.index.astype(str), "incidents": counts.to_numpy()})
+
+
+def colour(field: str) -> alt.Color:
+    return alt.Color(f"{field}:N", scale=alt.Scale(range=COLOURS), title=None,
+                     legend=alt.Legend(orient="bottom", columns=3))
+
+
+def monthly_chart(incidents: pd.DataFrame, by: str, measure: str) -> alt.Chart:
+    data = monthly(incidents, by)
+    return alt.Chart(data, title=f"{measure.capitalize()} per month, by {by}").mark_bar().encode(
+        x=alt.X("yearmonth(month):T", title=None),
+        y=alt.Y(f"sum({measure}):Q", title=measure),
+        color=colour("group"),
+        tooltip=[alt.Tooltip("yearmonth(month):T", title="month"), "group:N",
+                 alt.Tooltip(f"sum({measure}):Q", title=measure)])
+
+
+def region_share_chart(incidents: pd.DataFrame) -> alt.Chart:
+    data = region_share(incidents)
+    return alt.Chart(data, title="Share of incidents by region, per year").mark_area().encode(
+        x=alt.X("year:O", title=None),
+        y=alt.Y("share:Q", stack="normalize", axis=alt.Axis(format="%"), title="share"),
+        color=colour("region"),
+        tooltip=["year:O", "region:N", alt.Tooltip("share:Q", format=".0%"),
+                 alt.Tooltip("size:Q", title="incidents")])
+
+
+def top_chart(incidents: pd.DataFrame, column: str, title: str) -> alt.Chart:
+    data = top(incidents, column)
+    return alt.Chart(data, title=title).mark_bar(color=COLOURS[4]).encode(
+        x=alt.X("incidents:Q", title="incidents"),
+        y=alt.Y(f"{column}:N", sort="-x", title=None),
+        tooltip=[f"{column}:N", "incidents:Q"])
