@@ -307,8 +307,13 @@ def test_a_link_opens_its_view_playback_steps_and_a_click_shows_the_record(serve
 
     # A click on a point opens that incident's full record.
     placed = shown.dropna(subset=["latitude"]).iloc[0]
-    box = page.locator(MAP_CANVAS).first.bounding_box()
-    x, y = screen_point(fit_view(incidents), box, placed["latitude"], placed["longitude"])
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.evaluate("element => element.scrollIntoView({block: 'center'})")
+    box = canvas.bounding_box()
+    # The map opened framing the incidents the link asked for, and stayed there.
+    x, y = screen_point(fit_view(shown), box, placed["latitude"], placed["longitude"])
+    page.mouse.move(x, y)
+    expect(page.locator(".deck-tooltip")).to_contain_text(placed["place"], timeout=10_000)
     page.mouse.click(x, y)
     expect(page.get_by_text("Selected incident")).to_be_visible(timeout=60_000)
     at_that_point = shown[(shown["latitude"] == placed["latitude"])

@@ -24,7 +24,7 @@ def spec_of(incident_map) -> dict:
 
 
 def marks(incident_map) -> dict:
-    (layer,) = [layer for layer in spec_of(incident_map)["layers"] if layer["id"] == "incidents"]
+    (layer,) = [layer for layer in spec_of(incident_map)["layers"] if layer["id"] != "countries"]
     return layer
 
 
@@ -58,8 +58,13 @@ def test_points_are_coloured_by_the_chosen_field_with_a_legend():
     assert labels[:len(PALETTE)] == frame["event_type"].value_counts().index[
         :len(PALETTE)].tolist()
     assert incident_map.legend[-1] == ("all others", OTHER)  # 9 types, 7 colours
-    colour_of = {tuple(p["colour"][:3]) for p in marks(incident_map)["data"]}
-    assert colour_of <= {*PALETTE, OTHER}
+    colour_of = {}
+    for point, kind in zip(marks(incident_map)["data"], frame["event_type"], strict=True):
+        colour_of.setdefault(kind, set()).add(tuple(point["colour"][:3]))
+    for rank, (label, rgb) in enumerate(incident_map.legend[:len(PALETTE)]):
+        assert colour_of[label] == {rgb} == {PALETTE[rank]}  # each type its legend colour
+    rare = frame["event_type"].value_counts().index[-1]
+    assert colour_of[rare] == {OTHER}
     assert build_map(frame, "points", "actor").legend == [("z", PALETTE[0])]
 
 

@@ -105,8 +105,9 @@ def map_points(incidents: pd.DataFrame, colour_by: str = "event_type") -> pd.Dat
     is the incident's index, so a click can find its full record."""
     where = placed(incidents)
     fatalities = where["fatalities"].astype("Float64")
-    palette = colours(where, colour_by)
-    rgb = where[colour_by].astype("string").map(palette).astype(object)
+    # Each point's colour by the rank of its value among the most frequent (-1: other).
+    ranks = {value: rank for rank, value in enumerate(colours(where, colour_by))}
+    rank = where[colour_by].astype("string").map(ranks).fillna(-1).astype(int).to_numpy()
     coarse = where["geo_precision"].isin(COARSE).to_numpy()
     points = pd.DataFrame({
         "longitude": where["longitude"].round(4),
@@ -114,8 +115,8 @@ def map_points(incidents: pd.DataFrame, colour_by: str = "event_type") -> pd.Dat
         # Screen pixels, so points stay readable at any zoom; area grows with deaths
         # (radius with the square root), a floor keeps an incident with none visible.
         "radius": (3 + 1.5 * fatalities.fillna(0) ** 0.5).clip(upper=30).round(1),
-        "colour": [[*(c if isinstance(c, tuple) else OTHER), ALPHA_COARSE if pale
-                    else ALPHA_PRECISE] for c, pale in zip(rgb, coarse, strict=True)],
+        "colour": [[*(PALETTE[r] if r >= 0 else OTHER), ALPHA_COARSE if pale
+                    else ALPHA_PRECISE] for r, pale in zip(rank.tolist(), coarse, strict=True)],
         "place": where["place"].fillna(where["admin1"]).fillna("(no place)"),
         "country": where["country"].fillna("(no country)"),
         "date": where["date"].dt.strftime("%Y-%m-%d"),
@@ -196,7 +197,7 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
     if layer == "grid" or (many and layer == "points"):
         cells, cell_degrees = grid_cells(incidents)
         marks = pdk.Layer(
-            "PolygonLayer", data=records(cells), id="incidents", pickable=True, stroked=False,
+            "PolygonLayer", data=records(cells), id="grid", pickable=True, stroked=False,
             get_polygon="polygon", get_fill_color="colour", opacity=0.8)
         tooltip = CELL_TOOLTIP
         drawn = "grid"
@@ -207,7 +208,7 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
         else:
             data = placed(incidents)[["longitude", "latitude"]].assign(weight=1)
         marks = pdk.Layer(
-            "HeatmapLayer", data=records(data), id="incidents",
+            "HeatmapLayer", data=records(data), id="heatmap",
             get_position=["longitude", "latitude"], get_weight="weight", radius_pixels=30,
             opacity=0.8, color_range=[list(c) for c in SEQUENTIAL])
         tooltip = None
@@ -227,6 +228,8 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
         legend = list(palette.items())
         if len(placed(incidents)[colour_by].dropna().unique()) > len(palette):
             legend.append((OTHER_LABEL, OTHER))
+    # Each kind of layer has its own id: deck.gl matches layers across updates by id,
+    # and a points layer that takes over a heatmap's id was never drawn.
     layers = [marks]
     if not tiles:
         layers.insert(0, pdk.Layer(

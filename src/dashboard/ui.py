@@ -216,7 +216,6 @@ class Facts:
     admin1: pd.DataFrame  # country, admin1, incidents
     actors: pd.Series
     event_types: pd.Series
-    view: pdk.ViewState  # where the map opens, whatever the filters
 
 
 @st.cache_resource(max_entries=8)
@@ -230,7 +229,6 @@ def facts_cached(key: tuple, _incidents: pd.DataFrame) -> Facts:
             "incidents").reset_index(),
         actors=_incidents["actor"].value_counts(),
         event_types=_incidents["event_type"].value_counts(),
-        view=fit_view(_incidents[["latitude", "longitude"]]),
     )
 
 
@@ -244,9 +242,25 @@ def selection_cached(key: tuple, filters_key: str, _incidents: pd.DataFrame,
 
 @st.cache_resource(max_entries=64)
 def map_cached(key: tuple, filters_key: str, layer: str, colour_by: str, tiles: bool,
-               _selection: Selection, _view: pdk.ViewState) -> IncidentMap:
+               view: tuple[float, float, float], _selection: Selection) -> IncidentMap:
     names = map_input(layer, _selection.placed_count())
-    return build_map(_selection.columns(names), layer, colour_by, _view, tiles)
+    latitude, longitude, zoom = view
+    return build_map(_selection.columns(names), layer, colour_by,
+                     pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom), tiles)
+
+
+def map_view(selection: Selection) -> tuple[float, float, float]:
+    """Where the map opens: framing the incidents shown when the page was opened (or
+    when the user asked to fit again), then kept while filters change and playback
+    runs, so the map stays where the user moved it."""
+    if st.session_state.get("map_view") is None:
+        fitted = fit_view(selection.columns(["latitude", "longitude"]))
+        st.session_state["map_view"] = (fitted.latitude, fitted.longitude, fitted.zoom)
+    return st.session_state["map_view"]
+
+
+def refit() -> None:
+    st.session_state["map_view"] = None
 
 
 def choices_ui(label: str, key: str, counts: pd.Series, default: tuple[str, ...],
@@ -476,9 +490,8 @@ def charts_ui(shown: pd.DataFrame) -> None:
     actors.altair_chart(charts.top_chart(shown, "actor", "Top actors"), width="stretch")
 
 
-def explore_ui(incidents: pd.DataFrame, key: tuple, facts: Facts, filters: Filters,
-               layer: str, colour_by: str, tiles: bool, playback: tuple[str, str, bool]
-               ) -> None:
+def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, layer: str,
+               colour_by: str, tiles: bool, playback: tuple[str, str, bool]) -> None:
     """Summary, figures, map, details and charts of the current view (a fragment)."""
     shown_filters, window = playback_window(filters, *playback)
     filters_key = json.dumps(describe(shown_filters))
@@ -488,11 +501,12 @@ def explore_ui(incidents: pd.DataFrame, key: tuple, facts: Facts, filters: Filte
     figures = selection.columns(FIGURE_COLUMNS)
     st.write(charts.summarise(figures, shown_filters.start, shown_filters.end))
     figures_ui(figures)
-    incident_map = map_cached(key, filters_key, layer, colour_by, tiles, selection,
-                              facts.view)
+    incident_map = map_cached(key, filters_key, layer, colour_by, tiles, map_view(selection),
+                              selection)
     event = st.pydeck_chart(incident_map.deck, height=520, key="map", on_select="rerun",
                             selection_mode="single-object")
     legend_ui(incident_map, colour_by, int(figures["latitude"].notna().sum()))
+    st.button("Fit the map to the incidents shown", key="refit", on_click=refit)
     row = selected_row(event, incidents)
     if row is not None:
         details_ui(incidents, row)
@@ -595,7 +609,7 @@ def main() -> None:
     playback = playback_ui(filters)
     speed = SPEEDS[st.session_state.get("speed", "normal")]
     explore = st.fragment(explore_ui, run_every=speed if playback[2] else None)
-    explore(incidents, key, facts, filters, layer, colour_by, tiles, playback)
+    explore(incidents, key, filters, layer, colour_by, tiles, playback)
 
     selection = selection_cached(key, json.dumps(describe(filters)), incidents, filters)
     table_ui(selection)
