@@ -256,3 +256,18 @@ def test_playback_steps_month_by_month_and_the_figures_follow(monkeypatch, write
     at.button(key="stop").click().run()
     assert not [m for m in at.markdown if m.value.startswith("**Playback")]
     assert metrics(at)["Incidents"] == "2"  # the chosen period again (May and June)
+
+
+def test_no_export_is_built_until_a_download_is_clicked(monkeypatch, write_csv):
+    from dashboard import ui
+
+    built = []
+    for name in ("to_csv_bytes", "to_geojson_bytes", "provenance"):
+        original = getattr(ui, name)
+        monkeypatch.setattr(ui, name, lambda *a, f=original, n=name, **k: built.append(n)
+                            or f(*a, **k))
+    at = opened(monkeypatch, write_csv(SMALL))
+    at.sidebar.multiselect(key="countries").select("Nigeria").run()
+    assert not at.exception
+    assert len(at.get("download_button")) >= 3  # offered, not built: they run on a click
+    assert built == []
