@@ -203,6 +203,15 @@ def test_each_layer_renders_from_the_url(monkeypatch, layer, deck_type):
     assert at.query_params["layer"] == ("points" if unknown else layer)
 
 
+@pytest.mark.parametrize("layer", ["points", "heatmap", "grid"])
+def test_a_view_with_nothing_in_it_is_an_empty_map_not_an_error(monkeypatch, write_csv,
+                                                                 layer):
+    at = opened(monkeypatch, write_csv(SMALL), layer=layer, min_fatalities="100000")
+    assert not at.exception
+    assert metrics(at)["Incidents"] == "0"
+    assert at.markdown[0].value.startswith("0 incidents, 0 fatalities, in 0 countries")
+
+
 def test_every_filter_comes_from_the_url_and_goes_back_to_it(monkeypatch, write_csv):
     at = opened(monkeypatch, write_csv(SMALL), country="Nigeria", start="2019-01-01",
                 end="2021-12-31", actor="ISWAP", q="two", min_fatalities="5")
@@ -271,3 +280,11 @@ def test_no_export_is_built_until_a_download_is_clicked(monkeypatch, write_csv):
     assert not at.exception
     assert len(at.get("download_button")) >= 3  # offered, not built: they run on a click
     assert built == []
+
+
+def test_the_record_closes(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL), event="a1")
+    assert [s.value for s in at.subheader] == ["Selected incident"]
+    at.button(key="close-details").click().run()
+    assert not at.subheader
+    assert "event" not in at.query_params

@@ -92,3 +92,8 @@ def test_charts_carry_aggregates_not_rows(chart, fields):
 )
 def test_playback_windows(start, end, step, expected):
     assert [(a.isoformat(), b.isoformat()) for a, b in windows(start, end, step)] == expected
+
+
+def test_top_lists_only_what_is_shown():
+    shown = INCIDENTS.astype({"actor": pd.CategoricalDtype(["IS", "ISWAP", "ISCAP", "gone"])})
+    assert "gone" not in charts.top(shown, "actor")["actor"].tolist()

@@ -60,11 +60,16 @@ def test_a_country_spelled_as_in_the_file_filters_too(write_csv, tmp_path):
     assert pd.read_csv(out)["place"].tolist() == ["Erbil"]
 
 
-def test_unknown_country_exits_2(capsys, tmp_path):
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--country", "Atlantis"), ("--actor", "Nobody"), ("--type", "Picnic"),
+     ("--admin1", "Atlantis Province")],
+)
+def test_a_value_the_data_lacks_exits_2_not_an_empty_file(capsys, tmp_path, option, value):
     out = tmp_path / "out.csv"
-    assert main(["export", str(SAMPLE), "-o", str(out), "--country", "Atlantis"]) == 2
+    assert main(["export", str(SAMPLE), "-o", str(out), option, value]) == 2
     assert not out.exists()
-    assert "Atlantis" in capsys.readouterr().err
+    assert value in capsys.readouterr().err
 
 
 def test_export_matches_the_download_bytes(tmp_path):

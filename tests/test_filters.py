@@ -84,6 +84,7 @@ KNOWN = {"countries": {"Nigeria", "Iraq", "Mozambique"}, "actors": {"ISWAP", "IS
          Filters(FIRST, LAST, text="Buni Yadi", min_fatalities=5, hide_country_level=True), 0),
         ({"min_fatalities": ["-3"]}, Filters(FIRST, LAST), 1),  # not a count
         ({"min_fatalities": ["lots"]}, Filters(FIRST, LAST), 1),
+        ({"min_fatalities": ["²"]}, Filters(FIRST, LAST), 1),  # a digit to isdigit() only
         ({"q": ["x" * 500]}, Filters(FIRST, LAST, text="x" * 200), 0),  # kept short
         ({"hide_country_level": ["yes"]}, Filters(FIRST, LAST), 0),  # only "1" turns it on
     ],

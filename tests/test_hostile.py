@@ -36,6 +36,7 @@ PAYLOADS = [
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "-2+3",
     "\u202eevil\u202c right-to-left override",
+    "![x](http://evil.example/t.png) [click](javascript:alert(1))",
     "x" * 9_999,
 ]
 
@@ -93,9 +94,10 @@ def test_the_page_shows_only_its_columns_plain_tooltips_and_http_links(payload_f
     # The legend names the commonest actors, which are payloads: escaped, never markup.
     at.sidebar.radio(key="colour_by").set_value("actor").run()
     (legend,) = [m.value for m in at.markdown if m.value.startswith("Actor:")]
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in legend
+    assert "&lt;script&gt;" in legend
     assert "<script>" not in legend
     assert "<img" not in legend
+    assert "![x](" not in legend  # Markdown escaped too: no image fetched from a host
 
     # The details of one incident: every field as text in a table, no link but http(s).
     at.query_params["event"] = "p3"  # its source_url is "javascript:alert(1)"
@@ -164,3 +166,19 @@ def test_file_names_and_messages_are_shown_as_text_not_markdown(tmp_path, monkey
     captions = " ".join(caption.value for caption in at.sidebar.caption)
     assert r"\!\[x\]\(evil\.example\_t\.png\) \*bold\*\.csv" in captions
     assert "![x](" not in captions
+
+
+def test_legend_labels_are_text_not_html_or_markdown(tmp_path, monkeypatch):
+    image = "![x](http://evil.example/t.png)"
+    path = tmp_path / "legend.csv"
+    path.write_text("date,country,place,actor,event_type\n"
+                    f"2021-06-12,Nigeria,Maiduguri,{image},<b>Bombing</b>\n" * 3)
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    (legend,) = [m.value for m in at.markdown if m.value.startswith("Event type:")]
+    assert "&lt;b&gt;Bombing&lt;/b&gt;" in legend
+    at.sidebar.radio(key="colour_by").set_value("actor").run()
+    (legend,) = [m.value for m in at.markdown if m.value.startswith("Actor:")]
+    assert r"\!\[x\]\(http\:" in legend
+    assert image not in legend

@@ -37,6 +37,10 @@ def marks(incident_map) -> dict:
         # Above POINT_LIMIT (1,000 here) points become cells; the heatmap weighs cells.
         ("points", 5_000, "grid", "PolygonLayer", True),
         ("heatmap", 5_000, "heatmap", "HeatmapLayer", True),
+        # A filter that matches nothing: an empty map, not an error.
+        ("points", 0, "points", "ScatterplotLayer", False),
+        ("heatmap", 0, "heatmap", "HeatmapLayer", False),
+        ("grid", 0, "grid", "PolygonLayer", True),
     ],
 )
 def test_each_layer_ships_at_most_the_limit(monkeypatch, layer, count, drawn, deck_type,
@@ -104,3 +108,11 @@ def test_a_million_incidents_make_a_small_compact_spec():
         assert len(spec) < 3_000_000
         assert "\n" not in spec  # no indentation
         assert ", " not in spec[:2000]
+
+
+def test_categories_filtered_away_are_not_in_the_legend():
+    frame = incidents(20, types=2)
+    frame["event_type"] = frame["event_type"].astype(
+        pd.CategoricalDtype(["type 0", "type 1", "gone", "also gone"]))
+    labels = [label for label, _ in build_map(frame).legend]
+    assert sorted(labels) == ["type 0", "type 1"]

@@ -249,3 +249,20 @@ def test_a_displaced_column_travels_renamed():
     accepted = run(frame, mapping={"place": "Ort"}).accepted
     assert accepted["place"][0] == "Gao"
     assert accepted["place_source"][0] == "old text"
+
+
+def test_columns_named_like_ours_are_kept_apart_not_overwritten():
+    frame = pd.DataFrame({"date": ["2021-01-01", "nope"], "Ort": ["Gao", "Kidal"],
+                          "place": ["old", "older"], "place_source": ["x", "y"],
+                          "source_file": ["theirs", "theirs"], "reason": ["r1", "r2"],
+                          "row": ["7", "8"]})
+    table = run(frame, mapping={"place": "Ort"})
+    accepted = table.accepted
+    assert accepted.columns.is_unique
+    # The file's own place_source keeps its name; its displaced place takes the next.
+    assert accepted.loc[0, ["place", "place_source", "place_source_source",
+                            "source_file_source"]].tolist() == ["Gao", "x", "old", "theirs"]
+    rejected = table.rejected
+    assert rejected.columns.is_unique
+    assert rejected.loc[0, ["reason", "reason_source", "row", "row_source"]].tolist() == [
+        "date missing or not recognised", "r2", 2, "8"]

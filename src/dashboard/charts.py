@@ -29,7 +29,7 @@ def regions() -> dict[str, str]:
 
 
 def region_of(country_code: pd.Series) -> pd.Series:
-    return country_code.map(regions()).fillna(UNKNOWN_REGION)
+    return country_code.astype("string").map(regions()).fillna(UNKNOWN_REGION)
 
 
 def summarise(incidents: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> str:
@@ -54,7 +54,7 @@ def monthly(incidents: pd.DataFrame, by: str) -> pd.DataFrame:
     if by == "region":
         group = region_of(incidents["country_code"])
     else:
-        group = incidents["country"].fillna("country unknown")
+        group = incidents["country"].astype("string").fillna("country unknown")
         top = group.value_counts().head(len(PALETTE)).index
         group = group.where(group.isin(top), "other countries")
     frame = pd.DataFrame({"month": incidents["date"].dt.to_period("M").dt.start_time,
@@ -74,7 +74,7 @@ def region_share(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 def top(incidents: pd.DataFrame, column: str) -> pd.DataFrame:
-    counts = incidents[column].dropna().value_counts().head(TOP)
+    counts = incidents[column].astype("string").value_counts().head(TOP)  # no zero counts
     return pd.DataFrame({column: counts.index.astype(str), "incidents": counts.to_numpy()})
 
 

@@ -142,6 +142,14 @@ def export(args: argparse.Namespace) -> int:
             raise LoaderError(f"--country {name!r}: no incident in {args.file.name} has "
                               "that country.")
         countries.append(canonical if canonical in in_data else name)
+    for values, column, option in ((args.admin1, "admin1", "--admin1"),
+                                   (args.actor, "actor", "--actor"),
+                                   (args.type, "event_type", "--type")):
+        present = set(table.accepted[column].dropna().astype(str))
+        for value in values:
+            if value not in present:
+                raise LoaderError(f"{option} {value!r}: no incident in {args.file.name} has "
+                                  f"that {column} (it must be written as in the file).")
     filters = Filters(start=args.start, end=args.end, countries=tuple(countries),
                       admin1=tuple(args.admin1), actors=tuple(args.actor),
                       event_types=tuple(args.type), text=args.search,

@@ -42,20 +42,20 @@ def to_csv_bytes(incidents: pd.DataFrame) -> bytes:
     pyarrow writes the rows (a million in about a second, 7x faster than pandas); it
     quotes every text cell, so an empty text is "" and a missing one is empty.
     """
-    columns = {}
-    for name, values in incidents.items():
+    arrays = []  # by position: two columns of one name would both be written
+    for _, values in incidents.items():
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             values = values.dt.strftime("%Y-%m-%d")
         if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
                 values.dtype):
             values = neutralise(values)
-        columns[str(name)] = pa.array(values, from_pandas=True)
+        arrays.append(pa.array(values, from_pandas=True))
     body = io.BytesIO()
     # Column names come from the file too: a header cell is a cell.
-    header = neutralise(pd.Series(list(columns), dtype="string")).tolist()
+    header = neutralise(pd.Series(incidents.columns.map(str), dtype="string")).tolist()
     body.write(",".join(csv_field(name) for name in header).encode() + b"\r\n")
     # RFC 4180 line ends; a CR or LF inside a cell is quoted with it.
-    pa_csv.write_csv(pa.Table.from_arrays(list(columns.values()), names=header), body,
+    pa_csv.write_csv(pa.Table.from_arrays(arrays, names=header), body,
                      pa_csv.WriteOptions(include_header=False, eol="\r\n"))
     return body.getvalue()
 

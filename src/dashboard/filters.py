@@ -9,13 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# Filter field -> (URL query name, canonical column) for the multi-choice filters.
+# Filter field -> (URL query name, canonical column, `dashboard export` option) for the
+# multi-choice filters.
 CHOICES = {
-    "countries": ("country", "country"),
-    "admin1": ("admin1", "admin1"),
-    "actors": ("actor", "actor"),
-    "event_types": ("type", "event_type"),
+    "countries": ("country", "country", "--country"),
+    "admin1": ("admin1", "admin1", "--admin1"),
+    "actors": ("actor", "actor", "--actor"),
+    "event_types": ("type", "event_type", "--type"),
 }
+QUERY_NAMES = [name for name, _, _ in CHOICES.values()] + [
+    "start", "end", "q", "min_fatalities", "hide_country_level"]
 SEARCHED = ["place", "notes"]
 MAX_SEARCH = 200
 
@@ -44,7 +47,7 @@ def matching(incidents: pd.DataFrame, filters: Filters) -> np.ndarray:
         keep &= (dates >= pd.Timestamp(filters.start)).to_numpy(dtype=bool, na_value=False)
     if filters.end is not None:
         keep &= (dates <= pd.Timestamp(filters.end)).to_numpy(dtype=bool, na_value=False)
-    for field, (_, column) in CHOICES.items():
+    for field, (_, column, _) in CHOICES.items():
         chosen = getattr(filters, field)
         if chosen and column in incidents:
             keep &= incidents[column].isin(chosen).to_numpy(dtype=bool, na_value=False)
@@ -71,22 +74,25 @@ class Selection:
     """The rows a filter picks, copied only as far as each use needs.
 
     A loaded table has about thirty columns; copying all of them for a million rows on
-    every filter change takes longer than drawing the map, which needs nine.
+    every filter change takes longer than drawing the map, which needs three to ten.
     """
 
     def __init__(self, incidents: pd.DataFrame, filters: Filters):
         self.incidents = incidents
         self.filters = filters
-        self.mask = matching(incidents, filters)
-        self.everything = bool(self.mask.all())
-        self.positions = np.flatnonzero(self.mask)  # taking a few rows beats masking all
+        mask = matching(incidents, filters)
+        self.everything = bool(mask.all())
+        # Row positions, not the mask: taking a few rows beats masking all of them, and
+        # a cached selection of a million rows holds 4 MB, not 9.
+        self.positions = np.flatnonzero(mask).astype(np.int32 if len(mask) < 2**31
+                                                     else np.int64)
 
     def __len__(self) -> int:
         return len(self.positions)
 
     def placed_count(self) -> int:
-        placed = (self.incidents["latitude"].notna() & self.incidents["longitude"].notna())
-        return int((placed.to_numpy() & self.mask).sum())
+        placed = self.incidents["latitude"].notna() & self.incidents["longitude"].notna()
+        return int(placed.to_numpy()[self.positions].sum())
 
     def columns(self, names: list[str]) -> pd.DataFrame:
         """The matching rows, only the ``names`` the table has."""
@@ -127,8 +133,7 @@ def describe(filters: Filters) -> dict:
 def to_arguments(filters: Filters) -> list[str]:
     """The `dashboard export` options that pick the same rows."""
     arguments = []
-    for field, option in (("countries", "--country"), ("admin1", "--admin1"),
-                          ("actors", "--actor"), ("event_types", "--type")):
+    for field, (_, _, option) in CHOICES.items():
         for value in getattr(filters, field):
             arguments += [option, value]
     for option, day in (("--start", filters.start), ("--end", filters.end)):
@@ -152,7 +157,7 @@ def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
     """
     notices = []
     chosen = {}
-    for field, (name, _) in CHOICES.items():
+    for field, (name, _, _) in CHOICES.items():
         values = known.get(field, set())
         chosen[field] = tuple(v for v in params.get(name, []) if v in values)
         notices += [f"{name}={v!r} is not in the data; ignored."
@@ -175,7 +180,7 @@ def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
     least = 0
     if params.get("min_fatalities"):
         value = params["min_fatalities"][-1]
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # "²" is a digit to Python, not to int()
             least = int(value)
         else:
             notices.append(f"min_fatalities={value!r} is not a whole number; ignored.")
@@ -186,7 +191,7 @@ def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
 
 def to_query(filters: Filters) -> dict[str, list[str]]:
     """The URL query parameters that `from_query` reads back to the same filters."""
-    query = {name: list(getattr(filters, field)) for field, (name, _) in CHOICES.items()}
+    query = {name: list(getattr(filters, field)) for field, (name, _, _) in CHOICES.items()}
     for key, day in (("start", filters.start), ("end", filters.end)):
         if day is not None:
             query[key] = [day.isoformat()]

@@ -28,6 +28,8 @@ POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country"
                  "actor", "event_type", "fatalities", "geo_precision", "row"]
 TOOLTIP = ("{place}, {country}\n{date}\n{actor}\n{event_type}\nFatalities: {fatalities}\n"
            "Placed at: {geo_precision} level")
+CELL_COLUMNS = ["polygon", "longitude", "latitude", "weight", "colour", "incidents",
+                "fatalities", "cell"]
 CELL_TOOLTIP = "{incidents} incidents, {fatalities} fatalities\nin this {cell} grid cell"
 # Okabe and Ito's palette: told apart with the common colour-vision deficiencies. The
 # most frequent values get a colour each; the rest share OTHER.
@@ -96,7 +98,8 @@ def placed(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def colours(incidents: pd.DataFrame, colour_by: str) -> dict[str, tuple[int, int, int]]:
     """The most frequent values of ``colour_by``, each with its palette colour."""
-    top = incidents[colour_by].value_counts().head(len(PALETTE)).index
+    # As text: a categorical column would also count the values filtered away.
+    top = incidents[colour_by].astype("string").value_counts().head(len(PALETTE)).index
     return dict(zip(map(str, top), PALETTE, strict=False))
 
 
@@ -109,6 +112,9 @@ def map_points(incidents: pd.DataFrame, colour_by: str = "event_type") -> pd.Dat
     ranks = {value: rank for rank, value in enumerate(colours(where, colour_by))}
     rank = where[colour_by].astype("string").map(ranks).fillna(-1).astype(int).to_numpy()
     coarse = where["geo_precision"].isin(COARSE).to_numpy()
+    def text(name: str) -> pd.Series:  # categorical or not, as plain text
+        return where[name].astype("string")
+
     points = pd.DataFrame({
         "longitude": where["longitude"].round(4),
         "latitude": where["latitude"].round(4),
@@ -117,13 +123,13 @@ def map_points(incidents: pd.DataFrame, colour_by: str = "event_type") -> pd.Dat
         "radius": (3 + 1.5 * fatalities.fillna(0) ** 0.5).clip(upper=30).round(1),
         "colour": [[*(PALETTE[r] if r >= 0 else OTHER), ALPHA_COARSE if pale
                     else ALPHA_PRECISE] for r, pale in zip(rank.tolist(), coarse, strict=True)],
-        "place": where["place"].fillna(where["admin1"]).fillna("(no place)"),
-        "country": where["country"].fillna("(no country)"),
+        "place": text("place").fillna(text("admin1")).fillna("(no place)"),
+        "country": text("country").fillna("(no country)"),
         "date": where["date"].dt.strftime("%Y-%m-%d"),
-        "actor": where["actor"].fillna("(actor not reported)"),
-        "event_type": where["event_type"].fillna("(type not reported)"),
+        "actor": text("actor").fillna("(actor not reported)"),
+        "event_type": text("event_type").fillna("(type not reported)"),
         "fatalities": fatalities.astype("Int64").astype("string").fillna("not reported"),
-        "geo_precision": where["geo_precision"].astype("string"),
+        "geo_precision": text("geo_precision"),
         "row": where.index,
     })
     return points[POINT_COLUMNS]
@@ -137,6 +143,8 @@ def grid_cells(incidents: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     longitude, latitude = where["longitude"].to_numpy(), where["latitude"].to_numpy()
     fatalities = where["fatalities"].fillna(0).to_numpy(dtype="int64")
     size = FIRST_CELL_DEGREES
+    if where.empty:
+        return pd.DataFrame(columns=CELL_COLUMNS), size
     while True:
         # One integer per cell, counted from the south-west corner of the world:
         # hashing integers and counting with bincount is several times faster than a
@@ -154,7 +162,7 @@ def grid_cells(incidents: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     # Shade by the logarithm of the count: a few cells hold most incidents.
     level = np.log1p(counts)
     step = (level / max(level.max(), 1e-9) * (len(SEQUENTIAL) - 1)).round().astype(int)
-    cells = pd.DataFrame({
+    cells = pd.DataFrame({  # CELL_COLUMNS
         "polygon": [[[w, s], [w + size, s], [w + size, s + size], [w, s + size]]
                     for w, s in zip(west.round(4).tolist(), south.round(4).tolist(),
                                     strict=True)],
@@ -191,7 +199,8 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
     the map stays where the user moved it. ``tiles`` puts CARTO's street map beneath
     (fetched from CARTO's servers); without, the bundled outlines alone.
     """
-    many = len(placed(incidents)) > POINT_LIMIT
+    where = placed(incidents)
+    many = len(where) > POINT_LIMIT
     legend = []
     cell_degrees = None
     if layer == "grid" or (many and layer == "points"):
@@ -206,7 +215,7 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
             cells, cell_degrees = grid_cells(incidents)
             data = cells[["longitude", "latitude", "weight"]]
         else:
-            data = placed(incidents)[["longitude", "latitude"]].assign(weight=1)
+            data = where[["longitude", "latitude"]].assign(weight=1)
         marks = pdk.Layer(
             "HeatmapLayer", data=records(data), id="heatmap",
             get_position=["longitude", "latitude"], get_weight="weight", radius_pixels=30,
@@ -224,9 +233,9 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
             line_width_min_pixels=1)
         tooltip = TOOLTIP
         drawn = "points"
-        palette = colours(placed(incidents), colour_by)
+        palette = colours(where, colour_by)
         legend = list(palette.items())
-        if len(placed(incidents)[colour_by].dropna().unique()) > len(palette):
+        if where[colour_by].nunique() > len(palette):
             legend.append((OTHER_LABEL, OTHER))
     # Each kind of layer has its own id: deck.gl matches layers across updates by id,
     # and a points layer that takes over a heatmap's id was never drawn.

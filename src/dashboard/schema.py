@@ -84,6 +84,10 @@ MAX_COUNT = 1_000_000
 # attack on whatever displays it.
 MAX_CELL_CHARS = 10_000
 
+# Columns added beside a file's own: to rejected rows here, to every row by the dataset.
+REJECT_COLUMNS = ("row", "reason")
+ADDED_COLUMNS = ("source_file",)
+
 REASON_NO_DATE = "date missing or not recognised"
 REASON_HXL = "HXL hashtag row (column tags, not an incident)"
 REASON_LONG_CELL = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
@@ -219,7 +223,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     # Columns not read into a canonical one travel along; one whose name a canonical
     # column already has (a file's own `place` beside a mapped one) is kept renamed.
     extras = raw.drop(columns=list(picked.values()))
-    extras = extras.rename(columns=lambda c: f"{c}_source" if c in CANONICAL_COLUMNS else c)
+    extras = extras.rename(columns=kept_apart(raw.columns, {*CANONICAL_COLUMNS, *ADDED_COLUMNS}))
     out = pd.concat([out[CANONICAL_COLUMNS], extras], axis=1)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -230,11 +234,28 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     if len(raw) and is_hxl_row(raw.iloc[0]):
         reasons.iloc[0] = REASON_HXL
     bad = reasons.notna()
-    rejected = pd.concat([raw[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad]),
-                          malformed_rows(bad_lines, raw.columns)], ignore_index=True)
+    own = raw.rename(columns=kept_apart(raw.columns, {*REJECT_COLUMNS, *ADDED_COLUMNS}))
+    rejected = pd.concat([own[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad]),
+                          malformed_rows(bad_lines, own.columns)], ignore_index=True)
     return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected, layout=layout,
                  warnings=tuple(w for w in (dates.warning,) if w),
                  rows_in=len(raw) + len(bad_lines))
+
+
+def kept_apart(columns: pd.Index, reserved: set[str]) -> dict[str, str]:
+    """New names for a file's columns whose name is one we add ("place", "reason"):
+    "place_source" (or "place_source_source", if the file has that too), so no cell of
+    the file is overwritten and no two columns share a name."""
+    taken = {*columns, *reserved}
+    renames = {}
+    for name in columns:
+        if name in reserved:
+            new = f"{name}_source"
+            while new in taken:
+                new += "_source"
+            taken.add(new)
+            renames[name] = new
+    return renames
 
 
 def malformed_rows(bad_lines: list[list[str]], columns: pd.Index) -> pd.DataFrame:

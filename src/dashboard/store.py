@@ -103,14 +103,6 @@ def overrides() -> dict[str, dict]:
     return saved if isinstance(saved, dict) else {}
 
 
-def overrides_version() -> int:
-    """Changes whenever the fixes change, so cached loads are redone."""
-    try:
-        return (home() / OVERRIDES_FILE).stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
 def save_override(key: str, fix: dict) -> None:
     path = home() / OVERRIDES_FILE
     with locked(path):

@@ -26,7 +26,16 @@ import streamlit as st
 from dashboard import charts, store
 from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import Filters, Selection, describe, from_query, to_query, windows
+from dashboard.filters import (
+    MAX_SEARCH,
+    QUERY_NAMES,
+    Filters,
+    Selection,
+    describe,
+    from_query,
+    to_query,
+    windows,
+)
 from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import candidates, needing_review
 from dashboard.layers import (
@@ -86,9 +95,9 @@ def file_digest(path: str, modified_ns: int, size: int) -> str:
 
 
 @st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=4)
-def load_cached(path: str, digest: str, fixes_version: int, online: bool) -> Table:
-    """One loaded table per file content, place fixes and online setting, shared by
-    every session (it is never mutated)."""
+def load_cached(path: str, digest: str, saved: str, online: bool) -> Table:
+    """One loaded table per file content, saved choices (place fixes, column mappings)
+    and online setting, shared by every session (it is never mutated)."""
     return load_path(path, online=configured() if online else None)
 
 
@@ -100,7 +109,7 @@ def read_upload(digest: str, name: str, _data: bytes) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=32)
 def load_upload(digest: str, name: str, mapping: tuple[tuple[str, str], ...],
-                fixes_version: int, online: bool, _raw: pd.DataFrame) -> Table:
+                saved: str, online: bool, _raw: pd.DataFrame) -> Table:
     return load_raw(_raw, name, mapping=dict(mapping),
                     online=configured() if online else None, digest=digest)
 
@@ -198,7 +207,7 @@ def uploads_ui(online: bool) -> tuple[list[Table], bool, dict[str, dict[str, str
             if mapping:
                 mappings[file.name] = mapping
             tables.append(load_upload(digest, file.name, tuple(sorted(mapping.items())),
-                                      store.overrides_version(), online, raw))
+                                      store.saved_state(), online, raw))
         except LoaderError as error:
             st.sidebar.error(plain(error))
     keep_base = not files or st.sidebar.checkbox("Keep the loaded dataset beside the uploads",
@@ -221,18 +230,23 @@ class Facts:
 @st.cache_resource(max_entries=8)
 def facts_cached(key: tuple, _incidents: pd.DataFrame) -> Facts:
     dates = _incidents["date"].dropna()
+
+    def counts(column: str) -> pd.Series:
+        counted = _incidents[column].value_counts()
+        return counted[counted > 0]  # a categorical column also counts absent values
+
     return Facts(
         first=dates.min().date() if len(dates) else None,
         last=dates.max().date() if len(dates) else None,
-        countries=_incidents["country"].value_counts(),
-        admin1=_incidents.groupby(["country", "admin1"]).size().rename(
+        countries=counts("country"),
+        admin1=_incidents.groupby(["country", "admin1"], observed=True).size().rename(
             "incidents").reset_index(),
-        actors=_incidents["actor"].value_counts(),
-        event_types=_incidents["event_type"].value_counts(),
+        actors=counts("actor"),
+        event_types=counts("event_type"),
     )
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=16)
 def selection_cached(key: tuple, filters_key: str, _incidents: pd.DataFrame,
                      _filters: Filters) -> Selection:
     """The rows a view shows, by the table's key and the filter values (never by hashing
@@ -240,7 +254,7 @@ def selection_cached(key: tuple, filters_key: str, _incidents: pd.DataFrame,
     return Selection(_incidents, _filters)
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=16)
 def map_cached(key: tuple, filters_key: str, layer: str, colour_by: str, tiles: bool,
                view: tuple[float, float, float], _selection: Selection) -> IncidentMap:
     names = map_input(layer, _selection.placed_count())
@@ -315,7 +329,7 @@ def filters_ui(facts: Facts, default: Filters) -> Filters:
     event_types = choices_ui("Event types", "event_types", facts.event_types,
                              default.event_types)
     st.session_state.setdefault("text", default.text)
-    text = st.sidebar.text_input("Search place and notes", key="text", max_chars=200)
+    text = st.sidebar.text_input("Search place and notes", key="text", max_chars=MAX_SEARCH)
     st.session_state.setdefault("min_fatalities", default.min_fatalities)
     least = st.sidebar.number_input("At least this many fatalities", min_value=0, step=1,
                                     key="min_fatalities")
@@ -344,9 +358,7 @@ def map_settings_ui(default_layer: str) -> tuple[str, str, bool]:
 
 def query_defaults(facts: Facts) -> tuple[Filters, str]:
     """The view a pasted URL asks for; a value that cannot be used is said, not fatal."""
-    names = ["country", "start", "end", "admin1", "actor", "type", "q", "min_fatalities",
-             "hide_country_level"]
-    params = {name: st.query_params.get_all(name) for name in names}
+    params = {name: st.query_params.get_all(name) for name in QUERY_NAMES}
     known = {"countries": set(facts.countries.index), "admin1": set(facts.admin1["admin1"]),
              "actors": set(facts.actors.index), "event_types": set(facts.event_types.index)}
     default, notices = from_query(params, known, facts.first, facts.last)
@@ -428,10 +440,11 @@ def figures_ui(shown: pd.DataFrame) -> None:
 
 def legend_ui(incident_map: IncidentMap, colour_by: str, placed: int) -> None:
     if incident_map.legend:
-        # The labels are cells of the file: escaped before they meet HTML.
+        # The labels are cells of the file: escaped for HTML, then for Markdown (where
+        # `![x](https://host/t.png)` would make the page fetch from that host).
         swatches = " &nbsp; ".join(
-            f'<span style="color:rgb{rgb}">&#9679;</span> {html.escape(label)}'
-            for label, rgb in incident_map.legend)
+            f'<span style="color:rgb{rgb}">&#9679;</span> '
+            + plain(html.escape(label, quote=False)) for label, rgb in incident_map.legend)
         st.markdown(f"{COLOUR_NAMES[colour_by].capitalize()}: {swatches}",
                     unsafe_allow_html=True)
         st.caption(f"Paler points are placed only at district, region or country level; "
@@ -458,15 +471,30 @@ def details_ui(incidents: pd.DataFrame, row: int) -> None:
         url = record.get("source_url")
         if isinstance(url, str) and re.match(r"(?i)^https?://", url):
             st.link_button("Open the source", url)
+        st.button("Close", key="close-details", on_click=close_details)
 
 
 def selected_row(event, incidents: pd.DataFrame) -> int | None:
-    """The row a click picked on the map, else the one the URL names (?event=ID)."""
+    """The row a click picked on the map, else the one the URL names (?event=ID).
+
+    A new click opens its incident and puts it in the URL (when its id is unique, so the
+    link opens that row); a click beside the points closes it.
+    """
     picked = event.selection.objects.get("incidents", []) if event else []
-    if picked and "row" in picked[0] and picked[0]["row"] in incidents.index:
-        row = int(picked[0]["row"])
-        st.query_params[EVENT_QUERY] = str(incidents.at[row, "event_id"])
-        return row
+    row = picked[0].get("row") if picked else None
+    row = row if row in incidents.index else None
+    previous = st.session_state.get("picked_row")
+    st.session_state["picked_row"] = row
+    if row is not None and row != previous:
+        event_id = incidents.at[row, "event_id"]
+        if (incidents["event_id"] == event_id).sum() == 1:
+            st.query_params[EVENT_QUERY] = str(event_id)
+        else:
+            st.query_params.pop(EVENT_QUERY, None)
+        return int(row)
+    if row is None and previous is not None:
+        st.query_params.pop(EVENT_QUERY, None)
+        return None
     wanted = st.query_params.get(EVENT_QUERY)
     if wanted:
         hits = incidents.index[incidents["event_id"] == wanted]
@@ -474,6 +502,10 @@ def selected_row(event, incidents: pd.DataFrame) -> int | None:
             return int(hits[0])
         st.info(f"Link: {EVENT_QUERY}={plain(repr(wanted))} is not in the data; ignored.")
     return None
+
+
+def close_details() -> None:
+    st.query_params.pop(EVENT_QUERY, None)
 
 
 def charts_ui(shown: pd.DataFrame) -> None:
@@ -575,7 +607,7 @@ def main() -> None:
         try:
             stat = path.stat()
             digest = file_digest(str(path), stat.st_mtime_ns, stat.st_size)
-            tables.insert(0, load_cached(str(path), digest, store.overrides_version(), online))
+            tables.insert(0, load_cached(str(path), digest, store.saved_state(), online))
         except (LoaderError, OSError) as error:
             st.error(plain(f"Could not load {path.name}: {error}"))
     if not tables:
@@ -584,10 +616,10 @@ def main() -> None:
     for part in tables:
         st.sidebar.caption(f"{plain(part.source)}: {part.layout} layout, {part.rows_in:,} rows "
                            f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
-    # What the combined table depends on: each file's bytes, the fixes, the online
-    # setting and the column mappings.
+    # What the combined table depends on: each file's bytes, the saved fixes and
+    # mappings, the online setting and the mappings chosen for uploads.
     key = (tuple((r["name"], r["sha256"]) for t in tables for r in t.files),
-           store.overrides_version(), online, json.dumps(mappings, sort_keys=True))
+           store.saved_state(), online, json.dumps(mappings, sort_keys=True))
     table = combine_cached(key, tuple(tables))
     incidents = table.accepted
     rejected_ui(table)
