@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from dashboard.gazetteer import load_gazetteer, loose_key, normalize_name, split_type_word
-from dashboard.geocode import geocode, resolve
+from dashboard.geocode import geocode, one_edit_apart, resolve
 
 
 def km(lat1, lon1, lat2, lon2):
@@ -213,3 +213,63 @@ def test_the_rows_district_picks_among_same_named_villages():
     assert km(in_damboa["latitude"], in_damboa["longitude"], 11.155, 12.756) < 100
     in_borno = resolve(query("Sabon Gari village", None, "Borno state", "NG"), gazetteer).iloc[0]
     assert km(in_borno["latitude"], in_borno["longitude"], 11.155, 12.756) > 100
+
+
+def nearest_entry(gazetteer, key, country_code, point):
+    """The gazetteer's entry for a key nearest a point: what a row there should get."""
+    found = gazetteer.entries.query("key == @key and country_code == @country_code")
+    return found.iloc[min(range(len(found)), key=lambda i: km(
+        found["latitude"].iloc[i], found["longitude"].iloc[i], *point))]
+
+
+@pytest.mark.parametrize(
+    ("row", "precision", "key"),
+    [
+        # Nine Ajiris in Borno, none with a population: the one nearest Mafa's town.
+        (("Ajiri village", "Mafa lga", "Borno state", "NG"), "place", "ajiri"),
+        # Every "Shettimari" lies 60+ km from Kaga's town; "Shittimari" inside the district.
+        (("Shettimari village", "Kaga lga", "Borno state", "NG"), "place", "shittimari"),
+        # Matches nothing, however spelled; Buni Yadi is one letter off, in Gujba LGA.
+        (("Buni Yada town", "Gujba lga", "Yobe state", "NG"), "place", "buni yadi"),
+        # The gazetteer knows Bade LGA only as a village 290 km from Gashua, its seat.
+        (("Gashua town", "Bade lga", "Yobe state", "NG"), "place", "gashua"),
+        # The only Umenger is 139 km from Guma's town: another village; the district.
+        (("Umenger village", "Guma lga", "Benue state", "NG"), "admin2", "guma"),
+        # A district found as a district outweighs a big town 250 km away (Husaybah on
+        # the Syrian border is not the Husaybah near Ramadi).
+        (("Husaybah town", "Qaḑā’ ar Ramādī", "Al Anbār province", "IQ"), "admin2", "ramadi"),
+        # Too short to trust a name one letter off: the district, not a neighbour.
+        (("Wala village", "Gwoza lga", "Borno state", "NG"), "admin2", "gwoza"),
+    ],
+)
+def test_the_rows_district_picks_the_namesake_or_stands_in(row, precision, key):
+    gazetteer = load_gazetteer()
+    district = resolve(query("Xyzzy village", *row[1:]), gazetteer).iloc[0]
+    result = resolve(query(*row), gazetteer).iloc[0]
+    expected = nearest_entry(gazetteer, key, row[3], (district["latitude"],
+                                                      district["longitude"]))
+    assert result["geo_precision"] == precision
+    assert km(result["latitude"], result["longitude"], expected["latitude"],
+              expected["longitude"]) < 1
+
+
+def test_a_near_spelling_needs_the_rows_district():
+    # Across Yobe a letter's difference is another place: without the district, the region.
+    result = resolve(query("Buni Yada town", None, "Yobe state", "NG"), load_gazetteer())
+    assert result.iloc[0]["geo_precision"] == "admin1"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "apart"),
+    [
+        ("buni yada", "buni yadi", True),  # changed
+        ("huyim", "huyum", True),
+        ("dusula", "dusla", True),  # dropped
+        ("dusla", "dusula", True),  # added
+        ("buni yada", "buni yada", False),  # the same is not one letter off
+        ("izge", "izzige", False),  # two letters
+        ("abc", "", False),
+    ],
+)
+def test_one_edit_apart(first, second, apart):
+    assert one_edit_apart(first, second) is apart

@@ -18,11 +18,15 @@ attempt's candidates are ranked, lowest first:
     an admin-1 region                                2
     a smaller place elsewhere                        3
 
-then by population. A candidate outside the row's country never wins: "Niger" in a row
-for Nigeria is Niger State, and with no country at all it is the country Niger. The
-precision reported is the coarser of what matched and what the text named: a village
-placed by its district's town is `admin2`, not `place`. With no country hint, a best
-candidate that ties with candidates in other countries is flagged ambiguous (Gao).
+then a town of 20,000+ before smaller ones, then the one nearest the row's district (or
+region) point, then population. A candidate outside the row's country never wins: "Niger"
+in a row for Nigeria is Niger State, and with no country at all it is the country Niger.
+Namesakes far from the row's district or region are dropped (see `rank`); a text that
+matches nothing, however spelled, may match a place one letter off near its district
+(`near_spellings`). The precision reported is the coarser of what matched and what the
+text named: a village placed by its district's town is `admin2`, not `place`. With no
+country hint, a best candidate that ties with candidates in other countries is flagged
+ambiguous (Gao).
 """
 
 from __future__ import annotations
@@ -47,7 +51,15 @@ BIG_PLACE = 20_000
 ANCHOR_KM = 300
 # Most districts (admin-2) fit in this radius around their main town (Bama, Albu Kamal).
 DISTRICT_KM = 50
+# A place the row calls a village lies within this of its district's town, or is another
+# village of that name (the Nigerian UCDP rows: beyond it, the district's town is nearer).
+VILLAGE_KM = 75
+VILLAGE_WORDS = {"village"}
+# Names shorter than this are not matched one letter off: a district holds too many
+# four-letter names a letter apart.
+NEAR_LETTERS = 5
 EARTH_KM = 6371.0
+KM_PER_DEGREE = 111.2  # of latitude
 KIND_RANK = {"country": 0, "admin2": 2, "admin1": 2}
 QUERY_COLUMNS = ["place", "admin2", "admin1", "country_code"]
 # How an attempt is matched, strictest first (see gazetteer.loose_key and skeleton).
@@ -164,15 +176,18 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     attempts = pd.DataFrame(
         [attempt for qid, row in enumerate(queries.itertuples(index=False))
          for attempt in plan_attempts(qid, row, gazetteer)],
-        columns=["qid", "order", "key", "prefer", "level", "hint"],
+        columns=["qid", "order", "key", "prefer", "level", "hint", "village"],
     )
     attempts = attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
-    # Stricter spellings first: an attempt that matches by key is not looked up loosely.
-    # Per attempt, not per query: the row's district matching exactly must not keep its
-    # place text ("Sayyeda Zeinab") from matching by its vowels.
+    # Stricter spellings first: an attempt that matches by key is not looked up loosely,
+    # unless every match lies outside the row's district ("Shettimari" is 60 km off in
+    # Kaga LGA, "Shittimari" inside it). Per attempt, not per query: the row's district
+    # matching exactly must not keep its place text ("Sayyeda Zeinab") from matching by
+    # its vowels.
     found = []
     for column, fold in (("key", None), ("loose", loose_key), ("skeleton", skeleton)):
-        matched = pd.concat(found)[["qid", "order"]].drop_duplicates() if found else None
+        settled = pd.concat(found).query("~outside") if found else None
+        matched = settled[["qid", "order"]].drop_duplicates() if found else None
         missed = attempts if matched is None else attempts.merge(
             matched, on=["qid", "order"], how="left", indicator=True
         ).query("_merge == 'left_only'").drop(columns="_merge")
@@ -181,9 +196,15 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
             missed = missed[missed[column] != ""]
         entries = gazetteer.entries.drop(columns=[c for c in MATCH_COLUMNS if c != column])
         found.append(rank(missed.merge(entries, on=column)))
+    # Text that matched nothing, however spelled: a name one letter off, in its district.
+    if attempts["district_lat"].notna().any():
+        matched = pd.MultiIndex.from_frame(pd.concat(found)[["qid", "order"]])
+        missed = attempts[~pd.MultiIndex.from_frame(attempts[["qid", "order"]]).isin(matched)]
+        found.append(rank(near_spellings(missed, gazetteer)))
     candidates = pd.concat(found, ignore_index=True)
-    candidates = candidates.sort_values(["qid", "order", "rank", "population"],
-                                        ascending=[True, True, True, False])
+    candidates = candidates.assign(big=candidates["population"] >= BIG_PLACE).sort_values(
+        ["qid", "order", "rank", "big", "remoteness", "population"],
+        ascending=[True, True, True, False, True, False])
     best = candidates.drop_duplicates("qid").set_index("qid")
 
     result = queries.copy()
@@ -207,6 +228,68 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     return result
 
 
+def near_spellings(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Places within DISTRICT_KM of the row's district whose key is one letter off the
+    attempt's.
+
+    Villages are written down by ear: "Buni Yada" is Buni Yadi, "Huyim" is Huyum. Across
+    a country a letter's difference is another place; near the one district the row
+    names, it is rarely so.
+    """
+    wanted = attempts[(attempts["level"] == "place") & attempts["district_lat"].notna()
+                      & attempts["hint"].notna() & (attempts["key"].str.len() >= NEAR_LETTERS)]
+    entries = gazetteer.entries
+    degrees = DISTRICT_KM / KM_PER_DEGREE
+    rows = []
+    # Plain arrays per country: this loops over attempts, and pandas indexing per attempt
+    # costs more than the whole lookup.
+    for code, group in wanted.groupby("hint"):
+        places = entries[(entries["kind"] == "place") & (entries["country_code"] == code)]
+        by_latitude = np.argsort(places["latitude"].to_numpy(), kind="stable")
+        rows_at = places.index.to_numpy()[by_latitude]
+        lat = places["latitude"].to_numpy()[by_latitude]
+        lon = places["longitude"].to_numpy()[by_latitude]
+        keys = places["key"].to_numpy(dtype=object)[by_latitude]
+        lengths = places["key"].str.len().to_numpy()[by_latitude]
+        # One letter changed, added or dropped leaves the first letter or the last as it was.
+        heads = places["key"].str[0].to_numpy(dtype="U1")[by_latitude]
+        tails = places["key"].str[-1].to_numpy(dtype="U1")[by_latitude]
+        for attempt in group.itertuples(index=False):
+            # A band of latitude (a binary search), a box, the length and the ends (cheap),
+            # then the circle, then the spelling.
+            low, high = np.searchsorted(lat, [attempt.district_lat - degrees,
+                                              attempt.district_lat + degrees])
+            band = slice(low, high)
+            inside = low + np.flatnonzero(
+                (np.abs(lon[band] - attempt.district_lon)
+                 < degrees / np.cos(np.radians(attempt.district_lat)))
+                & (np.abs(lengths[band] - len(attempt.key)) <= 1)
+                & ((heads[band] == attempt.key[0]) | (tails[band] == attempt.key[-1])))
+            centre_lat = np.full(len(inside), attempt.district_lat)
+            centre_lon = np.full(len(inside), attempt.district_lon)
+            inside = inside[distance_km(lat[inside], lon[inside], centre_lat, centre_lon)
+                            <= DISTRICT_KM]
+            rows.extend((attempt.qid, attempt.order, rows_at[position])
+                        for position in inside if one_edit_apart(attempt.key, keys[position]))
+    pairs = pd.DataFrame(rows, columns=["qid", "order", "entry"])
+    columns = [c for c in entries.columns if c not in MATCH_COLUMNS]
+    near = entries.loc[pairs["entry"].to_numpy(), columns].reset_index(drop=True)
+    return pd.concat([pairs[["qid", "order"]], near], axis=1).merge(wanted, on=["qid", "order"])
+
+
+def one_edit_apart(first: str, second: str) -> bool:
+    """True where one letter changed, added or dropped turns one string into the other."""
+    if first == second or abs(len(first) - len(second)) > 1 or not second:
+        return False
+    if len(first) > len(second):
+        first, second = second, first
+    for position, (a, b) in enumerate(zip(first, second, strict=False)):
+        if a != b:
+            skip = position + (len(first) == len(second))
+            return first[skip:] == second[position + 1:]
+    return True
+
+
 def admin1_anchors(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """Per query, the point of the admin-1 region its row names, where the gazetteer has it,
     and of the district (admin-2) it names, where that is found within the region."""
@@ -224,7 +307,10 @@ def admin1_anchors(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
     # The district itself before a town of its name, then the biggest town.
     districts = districts.assign(town=districts["kind"] != "admin2").sort_values(
         ["qid", "town", "population"], ascending=[True, True, False])
-    districts = districts.drop_duplicates("qid").set_index("qid")[["latitude", "longitude"]]
+    # How sure the district is: found as a district, or only as a town of that size.
+    districts["district_size"] = districts["population"].where(districts["town"], np.inf)
+    districts = districts.drop_duplicates("qid").set_index("qid")[
+        ["latitude", "longitude", "district_size"]]
     return anchors.join(districts.rename(columns={"latitude": "district_lat",
                                                   "longitude": "district_lon"}), how="outer")
 
@@ -243,16 +329,29 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # A place far outside the admin-1 region the row names is another town of that name
     # (there are several Bankis in Nigeria; the one in Borno is meant). With none nearer,
     # the row's district or region places it better than a namesake 400 km away.
-    far = distance_km(candidates["latitude"], candidates["longitude"],
-                      candidates["anchor_lat"], candidates["anchor_lon"]) > ANCHOR_KM
+    from_region = distance_km(candidates["latitude"], candidates["longitude"],
+                              candidates["anchor_lat"], candidates["anchor_lon"])
+    far = from_region > ANCHOR_KM
     # The same within the district the row names, on its scale: a nearer namesake wins
     # (the Sabon Gari in Damboa LGA, not the bigger one in Kano), and one far outside it
     # is not the place meant.
     from_district = distance_km(candidates["latitude"], candidates["longitude"],
                                 candidates["district_lat"], candidates["district_lon"])
-    candidates["rank"] = ranks.mask((kind == "place") & (from_district > DISTRICT_KM),
-                                    ranks + 0.5)
-    far |= from_district > DISTRICT_KM * 3
+    candidates["outside"] = (kind == "place") & (from_district > DISTRICT_KM)
+    candidates["rank"] = ranks.mask(candidates["outside"], ranks + 0.5)
+    # Unless the gazetteer lacks the district and found only a small town of its name,
+    # itself perhaps a namesake (Bade LGA: a village 290 km from Gashua, its seat): a big
+    # town inside the row's region is surer than that.
+    outweighs = (candidates["population"] >= BIG_PLACE) & (
+        candidates["population"] > candidates["district_size"])
+    far |= (from_district > DISTRICT_KM * 3) & ~outweighs
+    # A village is small: one of its name far outside the row's district is another
+    # village, and the district's town is nearer the one meant.
+    far |= candidates["village"] & (from_district > VILLAGE_KM)
+    # Among otherwise equal namesakes, the one nearest the row's district (of the Ajiris
+    # in Borno, the one in Mafa LGA for a row in Mafa). Not the region's point: a state is
+    # too big for nearness to its middle to say anything.
+    candidates["remoteness"] = from_district.fillna(0)
     return candidates[~(kind.isin(["place", "admin2"]) & far)]
 
 
@@ -302,10 +401,12 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
               if isinstance(text, str)]
     attempts = []
     for order, (text, level) in enumerate(texts):
-        key, prefer = split_type_word(normalize_name(text))
+        folded = normalize_name(text)
+        key, prefer = split_type_word(folded)
+        village = key != folded and folded.rpartition(" ")[2] in VILLAGE_WORDS
         if key:
-            attempts.append((qid, order, key, prefer, level, hint))
-    return attempts or [(qid, 0, "", None, "place", hint)]
+            attempts.append((qid, order, key, prefer, level, hint, village))
+    return attempts or [(qid, 0, "", None, "place", hint, False)]
 
 
 def variants(text: str) -> list[str]:
