@@ -66,3 +66,13 @@ def test_a_hostile_column_name_is_neutralised_too():
                                                                              dtype="string")})
     header = to_csv_bytes(frame).split(b"\r\n")[0]
     assert header == b'"\'=HYPERLINK(""http://evil.example"",""x"")"'
+
+
+def test_categorical_text_is_neutralised_too():
+    frame = pd.DataFrame({"actor": pd.Series(["=cmd", "ISWAP", "=cmd", None], dtype="category"),
+                          # both would become "'=x": the column is written as text instead
+                          "notes": pd.Series(["=x", "'=x"], dtype="category").repeat(2)
+                          .reset_index(drop=True)})
+    back = read_back(to_csv_bytes(frame))
+    assert back["actor"].tolist() == ["'=cmd", "ISWAP", "'=cmd", ""]
+    assert back["notes"].tolist() == ["'=x"] * 4  # no error, every cell safe

@@ -73,15 +73,14 @@ def compact(incidents: pd.DataFrame) -> pd.DataFrame:
     for name in frame.columns:
         values = frame[name]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            categories = values.dtype.categories
+            # One spelling of the categories' type whichever path (CSV, Parquet) they
+            # took, so a warm table equals a cold one; the codes are kept as they are.
+            frame[name] = pd.Categorical.from_codes(values.cat.codes, dtype=pd.CategoricalDtype(
+                values.cat.categories.astype("string")))
         elif pd.api.types.is_string_dtype(values.dtype) and 0 < values.nunique() * 2 <= len(
                 values):
-            categories = values.dropna().unique()
-        else:
-            continue
-        # One spelling of the categories' type, whichever path (CSV, Parquet) they took.
-        frame[name] = values.astype("string").astype(pd.CategoricalDtype(
-            pd.Index(categories, dtype="string"), ordered=False))
+            frame[name] = values.astype(pd.CategoricalDtype(
+                pd.Index(values.dropna().unique(), dtype="string")))
     return frame
 
 

@@ -24,6 +24,10 @@ FORMULA_PATTERN = "[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
 
 
 def neutralise(text: pd.Series) -> pd.Series:
+    if isinstance(text.dtype, pd.CategoricalDtype):  # its few values, not a million rows
+        safe = neutralise(pd.Series(text.cat.categories.astype("string"), dtype="string"))
+        if safe.is_unique:  # "=x" and "'=x" would both become "'=x"
+            return text.cat.rename_categories(safe.tolist())
     text = text.astype("string")
     # One regular expression pass, and the apostrophe added only where it is needed:
     # both matter on a million rows of a dozen text columns.
