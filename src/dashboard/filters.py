@@ -79,7 +79,6 @@ class Selection:
 
     def __init__(self, incidents: pd.DataFrame, filters: Filters):
         self.incidents = incidents
-        self.filters = filters
         mask = matching(incidents, filters)
         self.everything = bool(mask.all())
         # Row positions, not the mask: taking a few rows beats masking all of them, and
