@@ -320,3 +320,47 @@ def test_a_link_opens_its_view_playback_steps_and_a_click_shows_the_record(serve
                           & (shown["longitude"] == placed["longitude"])]
     page.wait_for_url(re.compile(r"event="), timeout=60_000)
     assert page.url.split("event=")[1].split("&")[0] in set(at_that_point["event_id"])
+
+
+def point_near(page, x: float, y: float, text: str, reach: int = 24):
+    """Where, within ``reach`` pixels of (x, y), hovering shows a tooltip with ``text``."""
+    tooltip = page.locator(".deck-tooltip")
+    for dx in range(-reach, reach + 1, 4):
+        for dy in range(-reach, reach + 1, 4):
+            page.mouse.move(x + dx, y + dy)
+            if tooltip.is_visible() and text in tooltip.inner_text():
+                return x + dx, y + dy
+    return None
+
+
+def test_the_map_stays_where_the_user_moved_it_when_a_filter_changes(server, page):
+    from dashboard.layers import fit_view
+
+    incidents = load_path(SAMPLE).accepted
+    shown = apply_filters(incidents, Filters(countries=("Mozambique",)))
+    placed = shown.dropna(subset=["latitude"]).iloc[0]
+    page.goto(f"{server}/?country=Mozambique")
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.wait_for(timeout=90_000)
+    settle(page)
+    canvas.evaluate("element => element.scrollIntoView({block: 'center'})")
+    box = canvas.bounding_box()
+    x, y = screen_point(fit_view(shown), box, placed["latitude"], placed["longitude"])
+    assert point_near(page, x, y, placed["place"], reach=0)
+
+    # Drag the map about 120 px left and 60 px up: the point moves with it.
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] - 120, start[1] - 60, steps=10)
+    page.mouse.up()
+    moved = point_near(page, x - 120, y - 60, placed["place"])
+    assert moved is not None
+
+    # A filter change redraws the points; the view stays the user's, not the start's.
+    page.get_by_text("Hide incidents placed only at country level").click()
+    page.wait_for_url(re.compile(r"hide_country_level=1"), timeout=60_000)
+    settle(page)
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    assert point_near(page, *moved, placed["place"], reach=0)
+    assert point_near(page, x, y, placed["place"], reach=0) is None  # not back at the start
