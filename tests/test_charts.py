@@ -20,11 +20,12 @@ INCIDENTS = pd.DataFrame({
 
 
 def test_the_summary_says_what_is_shown():
-    assert charts.summarise(INCIDENTS, dt.date(2015, 1, 1), dt.date(2021, 6, 30)) == (
+    assert charts.summarise(charts.totals(INCIDENTS), dt.date(2015, 1, 1),
+                            dt.date(2021, 6, 30)) == (
         "5 incidents, 27 fatalities, in 5 countries, 1 Jan 2015 to 30 Jun 2021; "
         "1 not placed.")
     one = INCIDENTS.iloc[[0]]
-    assert charts.summarise(one, None, None) == (
+    assert charts.summarise(charts.totals(one), None, None) == (
         "1 incident, 10 fatalities, in 1 country; 0 not placed.")
 
 

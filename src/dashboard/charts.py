@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -29,19 +30,33 @@ def regions() -> dict[str, str]:
 
 
 def region_of(country_code: pd.Series) -> pd.Series:
-    return country_code.astype("string").map(regions()).fillna(UNKNOWN_REGION)
+    # A categorical column maps its few categories, not its million rows.
+    return country_code.map(regions()).astype("string").fillna(UNKNOWN_REGION)
 
 
-def summarise(incidents: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> str:
+@dataclass(frozen=True)
+class Totals:
+    """The figures above the map, counted once for the sentence and the metrics."""
+
+    incidents: int
+    fatalities: int
+    countries: int
+    unplaced: int
+
+
+def totals(incidents: pd.DataFrame) -> Totals:
+    return Totals(incidents=len(incidents), fatalities=int(incidents["fatalities"].sum()),
+                  countries=incidents["country"].nunique(),
+                  unplaced=int(incidents["latitude"].isna().sum()))
+
+
+def summarise(shown: Totals, start: dt.date | None, end: dt.date | None) -> str:
     """One sentence for screen readers and for people who would rather read."""
-    count = len(incidents)
-    fatalities = int(incidents["fatalities"].sum())
-    countries = incidents["country"].nunique()
-    unplaced = int(incidents["latitude"].isna().sum())
+    count, fatalities, countries = shown.incidents, shown.fatalities, shown.countries
     period = f", {day(start)} to {day(end)}" if start and end else ""
     return (f"{count:,} incident{'s' * (count != 1)}, {fatalities:,} "
             f"fatalit{'ies' if fatalities != 1 else 'y'}, in {countries:,} "
-            f"countr{'ies' if countries != 1 else 'y'}{period}; {unplaced:,} not placed.")
+            f"countr{'ies' if countries != 1 else 'y'}{period}; {shown.unplaced:,} not placed.")
 
 
 def day(date: dt.date) -> str:
@@ -74,7 +89,8 @@ def region_share(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 def top(incidents: pd.DataFrame, column: str) -> pd.DataFrame:
-    counts = incidents[column].astype("string").value_counts().head(TOP)  # no zero counts
+    counts = incidents[column].value_counts()
+    counts = counts[counts > 0].head(TOP)  # a categorical column counts absent values too
     return pd.DataFrame({column: counts.index.astype(str), "incidents": counts.to_numpy()})
 
 

@@ -3,6 +3,7 @@ GeoJSON for GIS tools, and a provenance record that says how to make them again.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import json
@@ -54,21 +55,17 @@ def to_csv_bytes(incidents: pd.DataFrame) -> bytes:
                 values.dtype):
             values = neutralise(values)
         arrays.append(pa.array(values, from_pandas=True))
-    body = io.BytesIO()
-    # Column names come from the file too: a header cell is a cell.
+    # Column names come from the file too: a header cell is a cell. Quoted only where
+    # needed, as spreadsheets write a header.
     header = neutralise(pd.Series(incidents.columns.map(str), dtype="string")).tolist()
-    body.write(",".join(csv_field(name) for name in header).encode() + b"\r\n")
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\r\n").writerow(header)
+    body = io.BytesIO()
+    body.write(line.getvalue().encode())
     # RFC 4180 line ends; a CR or LF inside a cell is quoted with it.
     pa_csv.write_csv(pa.Table.from_arrays(arrays, names=header), body,
                      pa_csv.WriteOptions(include_header=False, eol="\r\n"))
     return body.getvalue()
-
-
-def csv_field(text: str) -> str:
-    """One header cell, quoted only when it must be (as spreadsheets write them)."""
-    if any(mark in text for mark in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
@@ -94,9 +91,9 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
 
 def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str | None,
                column_mappings: dict | None = None, clock=datetime.datetime.now) -> dict:
-    """What an export holds and how to make it again: feed `filters` back to
+    """What an export holds and how to make it again: `export_options` given to
     `dashboard export` with the same source files, the same place fixes and the same
-    online server (None: offline), and the same rows come out."""
+    online server (None: offline) give the same rows."""
     unplaced = shown["latitude"].isna() | shown["longitude"].isna()
     return {
         "app": f"incident-dashboard {__version__}",

@@ -9,16 +9,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# Filter field -> (URL query name, canonical column, `dashboard export` option) for the
-# multi-choice filters.
+# Filter field -> (URL query name, canonical column) for the multi-choice filters.
 CHOICES = {
-    "countries": ("country", "country", "--country"),
-    "admin1": ("admin1", "admin1", "--admin1"),
-    "actors": ("actor", "actor", "--actor"),
-    "event_types": ("type", "event_type", "--type"),
+    "countries": ("country", "country"),
+    "admin1": ("admin1", "admin1"),
+    "actors": ("actor", "actor"),
+    "event_types": ("type", "event_type"),
 }
-QUERY_NAMES = [name for name, _, _ in CHOICES.values()] + [
-    "start", "end", "q", "min_fatalities", "hide_country_level"]
+# URL query name -> the `dashboard export` option that means the same.
+OPTIONS = {"country": "--country", "admin1": "--admin1", "actor": "--actor", "type": "--type",
+           "start": "--start", "end": "--end", "q": "--search",
+           "min_fatalities": "--min-fatalities", "hide_country_level": "--hide-country-level"}
+QUERY_NAMES = list(OPTIONS)
 SEARCHED = ["place", "notes"]
 MAX_SEARCH = 200
 
@@ -47,7 +49,7 @@ def matching(incidents: pd.DataFrame, filters: Filters) -> np.ndarray:
         keep &= (dates >= pd.Timestamp(filters.start)).to_numpy(dtype=bool, na_value=False)
     if filters.end is not None:
         keep &= (dates <= pd.Timestamp(filters.end)).to_numpy(dtype=bool, na_value=False)
-    for field, (_, column, _) in CHOICES.items():
+    for field, (_, column) in CHOICES.items():
         chosen = getattr(filters, field)
         if chosen and column in incidents:
             keep &= incidents[column].isin(chosen).to_numpy(dtype=bool, na_value=False)
@@ -130,20 +132,13 @@ def describe(filters: Filters) -> dict:
 
 
 def to_arguments(filters: Filters) -> list[str]:
-    """The `dashboard export` options that pick the same rows."""
+    """The `dashboard export` options that pick the same rows (the URL's, renamed)."""
     arguments = []
-    for field, (_, _, option) in CHOICES.items():
-        for value in getattr(filters, field):
-            arguments += [option, value]
-    for option, day in (("--start", filters.start), ("--end", filters.end)):
-        if day is not None:
-            arguments += [option, day.isoformat()]
-    if filters.text:
-        arguments += ["--search", filters.text]
-    if filters.min_fatalities:
-        arguments += ["--min-fatalities", str(filters.min_fatalities)]
-    if filters.hide_country_level:
-        arguments.append("--hide-country-level")
+    for name, values in to_query(filters).items():
+        if name == "hide_country_level":  # a flag: no value
+            arguments.append(OPTIONS[name])
+        else:
+            arguments += [part for value in values for part in (OPTIONS[name], value)]
     return arguments
 
 
@@ -156,7 +151,7 @@ def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
     """
     notices = []
     chosen = {}
-    for field, (name, _, _) in CHOICES.items():
+    for field, (name, _) in CHOICES.items():
         values = known.get(field, set())
         chosen[field] = tuple(v for v in params.get(name, []) if v in values)
         notices += [f"{name}={v!r} is not in the data; ignored."
@@ -190,7 +185,7 @@ def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
 
 def to_query(filters: Filters) -> dict[str, list[str]]:
     """The URL query parameters that `from_query` reads back to the same filters."""
-    query = {name: list(getattr(filters, field)) for field, (name, _, _) in CHOICES.items()}
+    query = {name: list(getattr(filters, field)) for field, (name, _) in CHOICES.items()}
     for key, day in (("start", filters.start), ("end", filters.end)):
         if day is not None:
             query[key] = [day.isoformat()]

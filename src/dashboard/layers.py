@@ -103,15 +103,18 @@ def colours(incidents: pd.DataFrame, colour_by: str) -> dict[str, tuple[int, int
     return dict(zip(map(str, top), PALETTE, strict=False))
 
 
-def map_points(incidents: pd.DataFrame, colour_by: str = "event_type") -> pd.DataFrame:
-    """One row per placed incident, only what the map and tooltip need, as text; `row`
-    is the incident's index, so a click can find its full record."""
+def map_points(incidents: pd.DataFrame, colour_by: str,
+               palette: dict[str, tuple[int, int, int]]) -> pd.DataFrame:
+    """One row per placed incident, only what the map and tooltip need, as text, coloured
+    by its ``colour_by`` value's ``palette`` colour; `row` is the incident's index, so a
+    click can find its full record."""
     where = placed(incidents)
     fatalities = where["fatalities"].astype("Float64")
-    # Each point's colour by the rank of its value among the most frequent (-1: other).
-    ranks = {value: rank for rank, value in enumerate(colours(where, colour_by))}
+    # Each point's colour by the rank of its value in the palette (-1: other).
+    ranks = {value: rank for rank, value in enumerate(palette)}
     rank = where[colour_by].astype("string").map(ranks).fillna(-1).astype(int).to_numpy()
     coarse = where["geo_precision"].isin(COARSE).to_numpy()
+
     def text(name: str) -> pd.Series:  # categorical or not, as plain text
         return where[name].astype("string")
 
@@ -223,7 +226,8 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
         tooltip = None
         drawn = "heatmap"
     else:
-        points = map_points(incidents, colour_by)
+        palette = colours(where, colour_by)
+        points = map_points(where, colour_by, palette)
         marks = pdk.Layer(
             "ScatterplotLayer", data=records(points), id="incidents", pickable=True,
             get_position=["longitude", "latitude"], get_radius="radius",
@@ -233,7 +237,6 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
             line_width_min_pixels=1)
         tooltip = TOOLTIP
         drawn = "points"
-        palette = colours(where, colour_by)
         legend = list(palette.items())
         if where[colour_by].nunique() > len(palette):
             legend.append((OTHER_LABEL, OTHER))

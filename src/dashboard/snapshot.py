@@ -95,7 +95,7 @@ def write(key: str, table: Table) -> None:
 
 
 def prune(root: Path) -> None:
-    """Delete all but the KEEP most recently used snapshots (a 1M-row one is ~60 MB)."""
+    """Delete all but the KEEP most recently used snapshots (a 1M-row one is ~30 MB)."""
     with contextlib.suppress(OSError):  # another process may be pruning too
         snapshots = sorted((p for p in root.iterdir() if not p.name.startswith(".")),
                            key=lambda p: p.stat().st_mtime, reverse=True)

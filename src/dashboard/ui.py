@@ -185,7 +185,8 @@ def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | No
     return None
 
 
-def uploads_ui(online: bool) -> tuple[list[Table], bool, dict[str, dict[str, str]]]:
+def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
+                                                  dict[str, dict[str, str]]]:
     """Tables from the user's uploads, whether to keep the base dataset beside them, and
     the column mapping used for each upload that needed one."""
     files = st.sidebar.file_uploader(
@@ -207,7 +208,7 @@ def uploads_ui(online: bool) -> tuple[list[Table], bool, dict[str, dict[str, str
             if mapping:
                 mappings[file.name] = mapping
             tables.append(load_upload(digest, file.name, tuple(sorted(mapping.items())),
-                                      store.saved_state(), online, raw))
+                                      saved, online, raw))
         except LoaderError as error:
             st.sidebar.error(plain(error))
     keep_base = not files or st.sidebar.checkbox("Keep the loaded dataset beside the uploads",
@@ -427,13 +428,12 @@ def playback_window(filters: Filters, step: str, mode: str, playing: bool
                    f"({step} {index + 1} of {len(spans)}, {mode})")
 
 
-def figures_ui(shown: pd.DataFrame) -> None:
-    unplaced = int(shown["latitude"].isna().sum())
+def figures_ui(shown: charts.Totals) -> None:
     columns = st.columns(4)
-    columns[0].metric("Incidents", f"{len(shown):,}")
-    columns[1].metric("Fatalities", f"{int(shown['fatalities'].sum()):,}")
-    columns[2].metric("Countries", f"{shown['country'].nunique():,}")
-    columns[3].metric("Not on the map", f"{unplaced:,}",
+    columns[0].metric("Incidents", f"{shown.incidents:,}")
+    columns[1].metric("Fatalities", f"{shown.fatalities:,}")
+    columns[2].metric("Countries", f"{shown.countries:,}")
+    columns[3].metric("Not on the map", f"{shown.unplaced:,}",
                       help="Incidents whose place could not be located; they stay in the "
                            "table and the export.")
 
@@ -508,18 +508,30 @@ def close_details() -> None:
     st.query_params.pop(EVENT_QUERY, None)
 
 
-def charts_ui(shown: pd.DataFrame) -> None:
-    if shown["date"].notna().sum() == 0:
+@st.cache_resource(max_entries=16)
+def charts_cached(key: tuple, filters_key: str, by: str, measure: str,
+                  _selection: Selection) -> list:
+    """The four charts of a view: aggregating a million rows takes about a second, and
+    a click on the map or a change of colours reruns the page without changing them."""
+    shown = _selection.columns(charts.CHART_COLUMNS)
+    return [charts.monthly_chart(shown, by, measure), charts.region_share_chart(shown),
+            charts.top_chart(shown, "place", "Top places"),
+            charts.top_chart(shown, "actor", "Top actors")]
+
+
+def charts_ui(key: tuple, filters_key: str, selection: Selection, dated: bool) -> None:
+    if not dated:
         return
     by_column, measure_column = st.columns(2)
     by = by_column.radio("Stack by", ["region", "country"], key="chart_by", horizontal=True)
     measure = measure_column.radio("Count", ["incidents", "fatalities"], key="chart_measure",
                                    horizontal=True)
-    st.altair_chart(charts.monthly_chart(shown, by, measure), width="stretch")
-    st.altair_chart(charts.region_share_chart(shown), width="stretch")
-    places, actors = st.columns(2)
-    places.altair_chart(charts.top_chart(shown, "place", "Top places"), width="stretch")
-    actors.altair_chart(charts.top_chart(shown, "actor", "Top actors"), width="stretch")
+    monthly, share, places, actors = charts_cached(key, filters_key, by, measure, selection)
+    st.altair_chart(monthly, width="stretch")
+    st.altair_chart(share, width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(places, width="stretch")
+    right.altair_chart(actors, width="stretch")
 
 
 def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, layer: str,
@@ -530,14 +542,14 @@ def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, layer: str
     selection = selection_cached(key, filters_key, incidents, shown_filters)
     if window:
         st.markdown(f"**{window}**")
-    figures = selection.columns(FIGURE_COLUMNS)
-    st.write(charts.summarise(figures, shown_filters.start, shown_filters.end))
-    figures_ui(figures)
+    shown = charts.totals(selection.columns(FIGURE_COLUMNS))
+    st.write(charts.summarise(shown, shown_filters.start, shown_filters.end))
+    figures_ui(shown)
     incident_map = map_cached(key, filters_key, layer, colour_by, tiles, map_view(selection),
                               selection)
     event = st.pydeck_chart(incident_map.deck, height=520, key="map", on_select="rerun",
                             selection_mode="single-object")
-    legend_ui(incident_map, colour_by, int(figures["latitude"].notna().sum()))
+    legend_ui(incident_map, colour_by, shown.incidents - shown.unplaced)
     st.button("Fit the map to the incidents shown", key="refit", on_click=refit)
     row = selected_row(event, incidents)
     if row is not None:
@@ -545,7 +557,7 @@ def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, layer: str
     st.caption("Outlines: Natural Earth. Place names: GeoNames (CC BY 4.0), countrystatecity "
                "(ODbL), OpenStreetMap contributors (ODbL)."
                + (" Basemap: © CARTO, © OpenStreetMap contributors." if tiles else ""))
-    charts_ui(selection.columns(charts.CHART_COLUMNS))
+    charts_ui(key, filters_key, selection, dated=shown.incidents > 0)
 
 
 def rejected_ui(table: Table) -> None:
@@ -601,13 +613,14 @@ def main() -> None:
     path = dataset_path()
     st.sidebar.title("Data")
     online = online_ui()
-    uploads, keep_base, mappings = uploads_ui(online)
+    saved = store.saved_state()  # the user's fixes and mappings, read once per run
+    uploads, keep_base, mappings = uploads_ui(online, saved)
     tables = list(uploads)
     if keep_base:
         try:
             stat = path.stat()
             digest = file_digest(str(path), stat.st_mtime_ns, stat.st_size)
-            tables.insert(0, load_cached(str(path), digest, store.saved_state(), online))
+            tables.insert(0, load_cached(str(path), digest, saved, online))
         except (LoaderError, OSError) as error:
             st.error(plain(f"Could not load {path.name}: {error}"))
     if not tables:
@@ -619,7 +632,7 @@ def main() -> None:
     # What the combined table depends on: each file's bytes, the saved fixes and
     # mappings, the online setting and the mappings chosen for uploads.
     key = (tuple((r["name"], r["sha256"]) for t in tables for r in t.files),
-           store.saved_state(), online, json.dumps(mappings, sort_keys=True))
+           saved, online, json.dumps(mappings, sort_keys=True))
     table = combine_cached(key, tuple(tables))
     incidents = table.accepted
     rejected_ui(table)
