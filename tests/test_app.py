@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import time
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.dataset import load_path
 from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, apply_filters
+from dashboard.ui import SPEEDS
 
 from conftest import ROOT, SAMPLE
 
@@ -249,22 +251,53 @@ def test_a_link_to_an_incident_opens_its_full_record(monkeypatch, write_csv):
     assert any(info.value.startswith("Link: event=") for info in at.info)  # said, no error
 
 
+def playback_line(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("**Playback")]
+
+
+def next_step(at: AppTest) -> AppTest:
+    """A run of the page once the next playback step is due (the timer's run)."""
+    time.sleep(SPEEDS["fast"])
+    return at.run()
+
+
 def test_playback_steps_month_by_month_and_the_figures_follow(monkeypatch, write_csv):
     at = opened(monkeypatch, write_csv(SMALL), start="2021-05-01", end="2021-06-30")
-    at.button(key="play").click().run()  # the timer's later runs are full runs here
-    shown = [m.value for m in at.markdown if m.value.startswith("**Playback")]
-    assert shown == ["**Playback: 1 May 2021 to 31 May 2021 (month 1 of 2, moving)**"]
+    at.selectbox(key="speed").set_value("fast").run()
+    at.button(key="play").click().run()
+    assert playback_line(at) == ["**Playback: 1 May 2021 to 31 May 2021 (month 1 of 2, moving)**"]
     assert metrics(at)["Incidents"] == "0"
-    at.run()
-    shown = [m.value for m in at.markdown if m.value.startswith("**Playback")]
+    at.run()  # a run before the step is due (any click) stays on the window
+    assert playback_line(at) == ["**Playback: 1 May 2021 to 31 May 2021 (month 1 of 2, moving)**"]
+    next_step(at)
     # The URL's end is clipped to the last incident, 12 June.
-    assert shown == ["**Playback: 1 Jun 2021 to 12 Jun 2021 (month 2 of 2, moving)**"]
+    assert playback_line(at) == ["**Playback: 1 Jun 2021 to 12 Jun 2021 (month 2 of 2, moving)**"]
     assert metrics(at)["Incidents"] == "2"
-    at.run()  # played through: it stops on the last month
-    assert at.button(key="play").label == "Play"
+    assert at.button(key="play").label == "Play"  # played through: it stops on the last month
+    next_step(at)
+    assert playback_line(at) == ["**Playback: 1 Jun 2021 to 12 Jun 2021 (month 2 of 2, moving)**"]
     at.button(key="stop").click().run()
-    assert not [m for m in at.markdown if m.value.startswith("**Playback")]
+    assert not playback_line(at)
     assert metrics(at)["Incidents"] == "2"  # the chosen period again (May and June)
+
+
+def test_pause_stays_on_the_window_on_screen(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL), start="2021-04-01", end="2021-06-30")
+    at.selectbox(key="speed").set_value("fast").run()
+    at.button(key="play").click().run()
+    next_step(at)
+    assert playback_line(at)[0].endswith("(month 2 of 3, moving)**")
+    time.sleep(SPEEDS["fast"])  # the next step is due when Pause is clicked
+    at.button(key="play").click().run()
+    assert at.button(key="play").label == "Play"
+    assert playback_line(at)[0].endswith("(month 2 of 3, moving)**")
+    next_step(at)
+    assert playback_line(at)[0].endswith("(month 2 of 3, moving)**")
+    assert metrics(at)["Incidents"] == "0"  # the figures of the window on screen (May)
+    at.button(key="play").click().run()  # Play again goes on from there
+    next_step(at)
+    assert playback_line(at)[0].endswith("(month 3 of 3, moving)**")
+    assert metrics(at)["Incidents"] == "2"
 
 
 def test_no_export_is_built_until_a_download_is_clicked(monkeypatch, write_csv):
@@ -288,3 +321,76 @@ def test_the_record_closes(monkeypatch, write_csv):
     at.button(key="close-details").click().run()
     assert not at.subheader
     assert "event" not in at.query_params
+
+
+OLD = """event_id,date,country,place,fatalities
+o1,1990-02-01,Iraq,Mosul,3
+o2,1995-07-01,Iraq,Kirkuk,1
+o3,2013-01-01,Iraq,Baghdad,2
+"""
+
+
+def test_new_data_opens_on_its_whole_period(monkeypatch, write_csv, tmp_path):
+    at = opened(monkeypatch, write_csv(SMALL), start="2021-01-01")
+    assert metrics(at)["Incidents"] == "2"
+    assert any("leaves out 3 incidents of 5" in c.value for c in at.sidebar.caption)
+    # Another file (as after an upload): a period chosen for the last one would hide it.
+    monkeypatch.setenv("DASHBOARD_DATA", str(write_csv(OLD, "old.csv")))
+    at.run()
+    assert metrics(at)["Incidents"] == "3"
+    assert at.sidebar.slider(key="period").value == (dt.date(1990, 2, 1), dt.date(2013, 1, 1))
+    assert not any("leaves out" in c.value for c in at.sidebar.caption)
+
+
+def test_the_period_says_what_it_leaves_out_and_one_click_shows_it(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL))
+    at.sidebar.slider(key="period").set_value((dt.date(2020, 1, 1), dt.date(2020, 12, 31))).run()
+    assert metrics(at)["Incidents"] == "1"
+    assert any("leaves out 4 incidents of 5" in c.value for c in at.sidebar.caption)
+    at.sidebar.button(key="whole-period").click().run()
+    assert metrics(at)["Incidents"] == "5"
+
+
+def review_typed(at: AppTest, place: str) -> AppTest:
+    label = next(o for o in at.selectbox(key="review-place").options if o.startswith(place))
+    at.selectbox(key="review-place").select(label).run()
+    at.radio(key="review-pick").set_value(at.radio(key="review-pick").options[-1]).run()
+    return at
+
+
+def test_a_typed_fix_needs_both_coordinates_and_zero_zero_is_confirmed(app, write_csv):
+    from dashboard import store
+
+    at = review_typed(app(write_csv(SMALL)), "Xyzzy-unknown")
+    assert at.number_input(key="fix-latitude").value is None  # empty, not 0
+    assert at.button(key="review-save").disabled
+    at.number_input(key="fix-latitude").set_value(0.0).run()
+    at.number_input(key="fix-longitude").set_value(0.0).run()
+    assert at.button(key="review-save").disabled  # 0, 0 is "unknown" in many files
+    assert any("0°, 0°" in w.value for w in at.warning)
+    at.number_input(key="fix-latitude").set_value(12.5).run()
+    at.number_input(key="fix-longitude").set_value(13.25).run()
+    at.button(key="review-save").click().run()
+    assert not at.exception
+    (fix,) = store.overrides().values()
+    assert (fix["latitude"], fix["longitude"]) == (12.5, 13.25)
+    # Shown as plain text: the Markdown escapes are the renderer's, not the user's.
+    assert any("Saved: Xyzzy-unknown at 12.50000, 13.25000" in s.value.replace("\\", "")
+               for s in at.success)
+
+
+def test_the_map_frames_the_incidents_when_they_leave_the_view(monkeypatch, write_csv):
+    at = opened(monkeypatch, SAMPLE)
+    world = deck_spec(at)["initialViewState"]
+    at.sidebar.multiselect(key="countries").select("Nigeria").run()
+    nigeria = deck_spec(at)["initialViewState"]
+    assert nigeria["zoom"] > world["zoom"] + 2
+    assert 4 < nigeria["latitude"] < 14 and 3 < nigeria["longitude"] < 15
+    # A change that leaves the incidents in view keeps the map where the user left it.
+    at.sidebar.slider(key="period").set_value((dt.date(2019, 1, 1), dt.date(2021, 6, 12))).run()
+    assert deck_spec(at)["initialViewState"] == nigeria
+    at.sidebar.multiselect(key="countries").select("Iraq").run()
+    both = deck_spec(at)["initialViewState"]
+    assert both["zoom"] < nigeria["zoom"]
+    at.button(key="refit").click().run()  # "Fit" always sends a view the map moves to
+    assert deck_spec(at)["initialViewState"] != both

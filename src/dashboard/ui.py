@@ -14,11 +14,14 @@ import datetime as dt
 import hashlib
 import html
 import json
+import math
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -71,6 +74,20 @@ SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds per playback step
 LAYER_NAMES = {"points": "Points", "heatmap": "Heatmap", "grid": "Grid of counts"}
 COLOUR_NAMES = {"event_type": "event type", "actor": "actor"}
 EVENT_QUERY = "event"
+# Session-state keys that more than one function reads.
+PERIOD = "period"
+PERIOD_DATA = "period_data"  # the table the period was set for
+PLAYING = "playing"
+PLAYBACK_INDEX = "playback_index"  # the window on screen; None when not playing back
+PLAYBACK_DUE = "playback_due"  # when (time.monotonic()) the next window is due
+MAP_VIEW = "map_view"
+FITS = "fits"  # how often the user asked to fit the map again
+SAVED_FIX = "saved_fix"  # what the last saved place fix was, said once after the rerun
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 incident", "2 incidents", "1,566 names" """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def plain(text: object) -> str:
@@ -140,31 +157,62 @@ def review_cached(key: tuple, _incidents: pd.DataFrame) -> pd.DataFrame:
 
 def review_ui(incidents: pd.DataFrame, key: tuple) -> None:
     """Names the geocoder could not place well; a fix is saved and used on every load."""
+    saved = st.session_state.pop(SAVED_FIX, None)
+    if saved:
+        st.success(saved)
     pending = review_cached(key, incidents)
     if pending.empty:
         return
-    with st.expander(f"Places to review: {len(pending):,} names, "
-                     f"{int(pending['incidents'].sum()):,} incidents"):
+    with st.expander(f"Places to review: {plural(len(pending), 'name')}, "
+                     f"{plural(int(pending['incidents'].sum()), 'incident')}"):
         st.dataframe(pending.drop(columns="key"), hide_index=True)
         labels = [f"{row.place} ({row.country if isinstance(row.country, str) else 'no country'}"
-                  f"): {row.reason}, {row.incidents}" for row in pending.itertuples()]
+                  f"): {row.reason}, {plural(row.incidents, 'incident')}"
+                  for row in pending.itertuples()]
         chosen = pending.iloc[labels.index(st.selectbox("Place name", labels, key="review-place"))]
         options = candidates(chosen["place"], load_gazetteer())
         choices = [f"{o.name}, {o.country} ({o.kind}; {o.latitude:.3f}, {o.longitude:.3f})"
                    for o in options.itertuples()] + [TYPE_COORDINATES]
         pick = st.radio("Where is it?", choices, key="review-pick")
         if pick == TYPE_COORDINATES:
-            latitude = st.number_input("Latitude", -90.0, 90.0, 0.0, format="%.5f")
-            longitude = st.number_input("Longitude", -180.0, 180.0, 0.0, format="%.5f")
-            label = chosen["place"]
+            fix = typed_fix(chosen["place"])
         else:
             option = options.iloc[choices.index(pick)]
-            latitude, longitude = float(option["latitude"]), float(option["longitude"])
-            label = f"{option['name']}, {option['country']}"
-        if st.button("Save this fix", key="review-save"):
-            store.save_override(chosen["key"], {"latitude": latitude, "longitude": longitude,
-                                                "name": label, "place": chosen["place"]})
+            fix = (float(option["latitude"]), float(option["longitude"]),
+                   f"{option['name']}, {option['country']}")
+        if st.button("Save this fix", key="review-save", disabled=fix is None):
+            latitude, longitude, label = fix
+            try:
+                store.save_override(chosen["key"], {"latitude": latitude,
+                                                    "longitude": longitude,
+                                                    "name": label, "place": chosen["place"]})
+            except OSError as error:
+                st.error(plain(f"The fix was not saved ({error.strerror or error}); "
+                               "your earlier fixes are unchanged."))
+                return
+            st.session_state[SAVED_FIX] = plain(
+                f"Saved: {chosen['place']} at {latitude:.5f}, {longitude:.5f} ({label}); "
+                "used for every incident with this name from now on.")
             st.rerun()
+
+
+def typed_fix(place: str) -> tuple[float, float, str] | None:
+    """Coordinates the user typed, or None until both are there and make sense. They
+    start empty: a default of 0 once saved a village at 0°, 0° in the Gulf of Guinea."""
+    left, right = st.columns(2)
+    latitude = left.number_input("Latitude", -90.0, 90.0, value=None, format="%.5f",
+                                 placeholder="-90 to 90, north positive", key="fix-latitude")
+    longitude = right.number_input("Longitude", -180.0, 180.0, value=None, format="%.5f",
+                                   placeholder="-180 to 180, east positive",
+                                   key="fix-longitude")
+    if latitude is None or longitude is None:
+        st.caption("Type both coordinates to save a fix.")
+        return None
+    if latitude == 0 and longitude == 0 and not st.checkbox(
+            "Yes, this place really is at 0°, 0° (at sea, south of Ghana)", key="fix-zero"):
+        st.warning("0°, 0° is how many files write \"unknown\"; tick the box if you mean it.")
+        return None
+    return latitude, longitude, place
 
 
 def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | None:
@@ -226,6 +274,17 @@ class Facts:
     admin1: pd.DataFrame  # country, admin1, incidents
     actors: pd.Series
     event_types: pd.Series
+    days: np.ndarray  # every incident's date, sorted: a period's count is two searches
+
+    @property
+    def dated(self) -> int:
+        return len(self.days)
+
+    def outside(self, start: dt.date, end: dt.date) -> int:
+        """How many incidents fall outside [start, end]."""
+        inside = (np.searchsorted(self.days, np.datetime64(end, "D"), side="right")
+                  - np.searchsorted(self.days, np.datetime64(start, "D"), side="left"))
+        return self.dated - int(inside)
 
 
 @st.cache_resource(max_entries=8)
@@ -244,6 +303,7 @@ def facts_cached(key: tuple, _incidents: pd.DataFrame) -> Facts:
             "incidents").reset_index(),
         actors=counts("actor"),
         event_types=counts("event_type"),
+        days=np.sort(dates.to_numpy(dtype="datetime64[D]")),
     )
 
 
@@ -264,18 +324,48 @@ def map_cached(key: tuple, filters_key: str, layer: str, colour_by: str, tiles: 
                      pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom), tiles)
 
 
-def map_view(selection: Selection) -> tuple[float, float, float]:
-    """Where the map opens: framing the incidents shown when the page was opened (or
-    when the user asked to fit again), then kept while filters change and playback
-    runs, so the map stays where the user moved it."""
-    if st.session_state.get("map_view") is None:
-        fitted = fit_view(selection.columns(["latitude", "longitude"]))
-        st.session_state["map_view"] = (fitted.latitude, fitted.longitude, fitted.zoom)
-    return st.session_state["map_view"]
+@st.cache_resource(max_entries=32)
+def fit_cached(key: tuple, filters_key: str, _selection: Selection) -> tuple[float, float,
+                                                                             float]:
+    fitted = fit_view(_selection.columns(["latitude", "longitude"]))
+    return fitted.latitude, fitted.longitude, fitted.zoom
+
+
+def map_view(key: tuple, filters_key: str, selection: Selection) -> tuple[float, float, float]:
+    """Where the map looks: it frames the incidents the filters show whenever they no
+    longer fit the view, or fill only a corner of it (another country, an upload); a
+    change that leaves them in view keeps the map where the user moved it. The map
+    is framed on the whole period, not on each playback window."""
+    fitted = fit_cached(key, filters_key, selection)
+    last = st.session_state.get(MAP_VIEW)
+    if last is None or needs_framing(last, fitted):
+        # deck.gl moves the map only when the view it is sent changes: after a click on
+        # "Fit", the view is sent a hair's breadth different from the last one.
+        nudge = 1e-6 * (st.session_state.get(FITS, 0) % 2)
+        st.session_state[MAP_VIEW] = (fitted[0], fitted[1], fitted[2] + nudge)
+    return st.session_state[MAP_VIEW]
+
+
+def needs_framing(view: tuple[float, float, float], fitted: tuple[float, float, float]) -> bool:
+    """Whether a map looking at ``view`` should move to ``fitted``: the incidents framed
+    by ``fitted`` reach outside ``view``, or fill under a third of its width."""
+    (latitude, longitude, zoom), (fit_latitude, fit_longitude, fit_zoom) = view, fitted
+    if fit_zoom - zoom >= math.log2(3):
+        return True
+    width, fit_width = span_degrees(zoom), span_degrees(fit_zoom)
+    # Spans in degrees; the map is about 1.6 times as wide as high. 5% to spare.
+    return (abs(fit_longitude - longitude) + fit_width / 2 > width / 2 * 1.05
+            or abs(fit_latitude - latitude) + fit_width / 3.2 > width / 3.2 * 1.05)
+
+
+def span_degrees(zoom: float) -> float:
+    """Degrees of longitude across the map at ``zoom`` (as layers.fit_view reckons)."""
+    return 360 * 700 / (512 * 2**zoom)
 
 
 def refit() -> None:
-    st.session_state["map_view"] = None
+    st.session_state[FITS] = st.session_state.get(FITS, 0) + 1
+    st.session_state[MAP_VIEW] = None
 
 
 def choices_ui(label: str, key: str, counts: pd.Series, default: tuple[str, ...],
@@ -291,32 +381,44 @@ def choices_ui(label: str, key: str, counts: pd.Series, default: tuple[str, ...]
 
 
 def set_period(first: dt.date, last: dt.date, days: int | None) -> None:
-    st.session_state["period"] = (first if days is None else max(
+    st.session_state[PERIOD] = (first if days is None else max(
         first, last - dt.timedelta(days=days - 1)), last)
 
 
-def period_ui(facts: Facts, default: Filters) -> tuple[dt.date | None, dt.date | None]:
+def period_ui(facts: Facts, default: Filters, key: tuple) -> tuple[dt.date | None,
+                                                                    dt.date | None]:
     first, last = facts.first, facts.last
     if first is None or last is None:
         return None, None
     if first == last:
         st.sidebar.write(f"Period: {first:%d %b %Y}")
         return first, last
-    # The widget's own state wins after the first run; it starts from the URL's period,
-    # kept inside the data's (which changes when files are added).
-    start, end = st.session_state.get("period", (default.start or first, default.end or last))
-    st.session_state["period"] = (min(max(start, first), last), max(min(end, last), first))
+    if st.session_state.get(PERIOD_DATA) != key:
+        # The page opens on the link's period; new data (an upload, a file ticked off)
+        # opens on all of it: a period chosen for other data would hide rows unsaid.
+        opened = PERIOD_DATA not in st.session_state
+        st.session_state[PERIOD] = ((default.start or first, default.end or last) if opened
+                                    else (first, last))
+        st.session_state[PERIOD_DATA] = key
+    start, end = st.session_state[PERIOD]
+    st.session_state[PERIOD] = (min(max(start, first), last), max(min(end, last), first))
     for column, (name, days) in zip(st.sidebar.columns(len(PRESETS)), PRESETS.items(),
                                     strict=True):
         column.button(name, key=f"preset-{name}", on_click=set_period,
                       args=(first, last, days), width="stretch")
-    start, end = st.sidebar.slider("Period", min_value=first, max_value=last, key="period",
+    start, end = st.sidebar.slider("Period", min_value=first, max_value=last, key=PERIOD,
                                    format="YYYY-MM-DD")
+    outside = facts.outside(start, end)
+    if outside:
+        st.sidebar.caption(f"This period leaves out {plural(outside, 'incident')} of "
+                           f"{facts.dated:,}.")
+        st.sidebar.button("Show the whole period", key="whole-period", on_click=set_period,
+                          args=(first, last, None))
     return start, end
 
 
-def filters_ui(facts: Facts, default: Filters) -> Filters:
-    start, end = period_ui(facts, default)
+def filters_ui(facts: Facts, default: Filters, key: tuple) -> Filters:
+    start, end = period_ui(facts, default, key)
     countries = choices_ui("Countries", "countries", facts.countries, default.countries)
     regions = facts.admin1
     if countries:
@@ -373,59 +475,76 @@ def query_defaults(facts: Facts) -> tuple[Filters, str]:
 
 
 def toggle_playback(count: int) -> None:
-    playing = not st.session_state.get("playing", False)
-    st.session_state["playing"] = playing
-    index = st.session_state.get("playback_index")
-    if playing and (index is None or index >= count - 1):
-        st.session_state["playback_index"] = 0  # from the start, or again from it
+    """Play from the window on screen (from the start when none is, or at the end);
+    Pause stays on the window on screen."""
+    playing = not st.session_state.get(PLAYING, False)
+    st.session_state[PLAYING] = playing
+    if playing:
+        index = st.session_state.get(PLAYBACK_INDEX)
+        if index is None or index >= count - 1:
+            st.session_state[PLAYBACK_INDEX] = 0
+        st.session_state[PLAYBACK_DUE] = time.monotonic() + speed()
 
 
 def stop_playback() -> None:
-    st.session_state["playing"] = False
-    st.session_state["playback_index"] = None
+    st.session_state[PLAYING] = False
+    st.session_state[PLAYBACK_INDEX] = None
 
 
-def playback_ui(filters: Filters) -> tuple[str, str, bool]:
-    """Play/pause and how to step; returns the step, the mode and whether it plays."""
+def speed() -> float:
+    return SPEEDS[st.session_state.get("speed", "normal")]
+
+
+@dataclass(frozen=True)
+class Playback:
+    step: str = "month"  # or "week"
+    mode: str = "moving"  # or "cumulative"
+    playing: bool = False
+
+
+def playback_ui(filters: Filters) -> Playback:
+    """Play/pause and how to step."""
     if filters.start is None or filters.end is None:
-        return "month", "moving", False
-    playing = st.session_state.get("playing", False)
-    step_column, mode_column, speed_column, play_column, stop_column = st.columns(
-        [2, 2, 2, 1, 1], vertical_alignment="bottom")
-    step = step_column.selectbox("Playback step", ["month", "week"], key="step")
-    mode = mode_column.selectbox("Window", ["moving", "cumulative"], key="mode",
-                                 help="Moving: one step at a time. Cumulative: from the "
-                                      "start of the period to the current step.")
-    speed_column.selectbox("Speed", list(SPEEDS), index=1, key="speed")
-    count = len(windows(filters.start, filters.end, step))
-    play_column.button("Pause" if playing else "Play", key="play", on_click=toggle_playback,
-                       args=(count,), width="stretch")
-    stop_column.button("Stop", key="stop", on_click=stop_playback, width="stretch",
-                       disabled=st.session_state.get("playback_index") is None)
-    return step, mode, playing
+        return Playback()
+    playing = st.session_state.get(PLAYING, False)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        step = st.selectbox("Playback step", ["month", "week"], key="step", width=140)
+        mode = st.selectbox("Window", ["moving", "cumulative"], key="mode", width=150,
+                            help="Moving: one step at a time. Cumulative: from the start "
+                                 "of the period to the current step.")
+        st.selectbox("Speed", list(SPEEDS), index=1, key="speed", width=120)
+        count = len(windows(filters.start, filters.end, step))
+        st.button("Pause" if playing else "Play", key="play", on_click=toggle_playback,
+                  args=(count,), icon=":material/pause:" if playing else
+                  ":material/play_arrow:")
+        st.button("Stop", key="stop", on_click=stop_playback, icon=":material/stop:",
+                  disabled=st.session_state.get(PLAYBACK_INDEX) is None)
+    return Playback(step, mode, playing)
 
 
-def playback_window(filters: Filters, step: str, mode: str, playing: bool
-                    ) -> tuple[Filters, str | None]:
-    """The filters narrowed to the current playback window, and a line saying which;
-    while playing, moves on one window for the next run."""
-    index = st.session_state.get("playback_index")
+def playback_window(filters: Filters, playback: Playback
+                    ) -> tuple[Filters, int | None, str | None]:
+    """The filters narrowed to the playback's window, that window's number, and a line
+    saying which. While playing, the next window once its time has come: a run that
+    is not the timer's (a click on Pause) shows the same window again."""
+    index = st.session_state.get(PLAYBACK_INDEX)
     if index is None or filters.start is None or filters.end is None:
-        return filters, None
-    spans = windows(filters.start, filters.end, step)
-    if index >= len(spans):  # played through: stay on the last window
-        index = len(spans) - 1
-        st.session_state["playback_index"] = index
-        if playing:
-            st.session_state["playing"] = False
-            st.rerun(scope="app")  # a full run draws the fragment without its timer
-    elif playing:
-        st.session_state["playback_index"] = index + 1
+        return filters, None, None
+    spans = windows(filters.start, filters.end, playback.step)
+    now = time.monotonic()
+    if playback.playing and now >= st.session_state.get(PLAYBACK_DUE, 0):
+        index += 1
+        st.session_state[PLAYBACK_DUE] = now + speed()
+    if index >= len(spans) - 1 and playback.playing:  # played through: stay on the last
+        st.session_state[PLAYING] = False
+        st.session_state[PLAYBACK_INDEX] = len(spans) - 1
+        st.rerun(scope="app")  # a full run draws the fragment without its timer
+    index = min(index, len(spans) - 1)
     start, end = spans[index]
     shown = dataclasses.replace(filters, end=end,
-                                start=filters.start if mode == "cumulative" else start)
-    return shown, (f"Playback: {charts.day(shown.start)} to {charts.day(end)} "
-                   f"({step} {index + 1} of {len(spans)}, {mode})")
+                                start=filters.start if playback.mode == "cumulative" else start)
+    return shown, index, (f"Playback: {charts.day(shown.start)} to {charts.day(end)} "
+                          f"({playback.step} {index + 1} of {len(spans)}, {playback.mode})")
 
 
 def figures_ui(shown: charts.Totals) -> None:
@@ -535,20 +654,26 @@ def charts_ui(key: tuple, filters_key: str, selection: Selection, dated: bool) -
 
 
 def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, layer: str,
-               colour_by: str, tiles: bool, playback: tuple[str, str, bool]) -> None:
+               colour_by: str, tiles: bool, playback: Playback) -> None:
     """Summary, figures, map, details and charts of the current view (a fragment)."""
-    shown_filters, window = playback_window(filters, *playback)
+    shown_filters, index, window = playback_window(filters, playback)
     filters_key = json.dumps(describe(shown_filters))
     selection = selection_cached(key, filters_key, incidents, shown_filters)
+    period_key = json.dumps(describe(filters))
+    view = map_view(key, period_key, selection_cached(key, period_key, incidents, filters))
+    shown = charts.totals(selection.columns(FIGURE_COLUMNS))
+    incident_map = map_cached(key, filters_key, layer, colour_by, tiles, view, selection)
+    # Everything is computed before anything is drawn, and the window is recorded only
+    # once its map is: a run cut short by a click (Pause) leaves the screen and the
+    # recorded window in step.
     if window:
         st.markdown(f"**{window}**")
-    shown = charts.totals(selection.columns(FIGURE_COLUMNS))
     st.write(charts.summarise(shown, shown_filters.start, shown_filters.end))
     figures_ui(shown)
-    incident_map = map_cached(key, filters_key, layer, colour_by, tiles, map_view(selection),
-                              selection)
     event = st.pydeck_chart(incident_map.deck, height=520, key="map", on_select="rerun",
                             selection_mode="single-object")
+    if index is not None:
+        st.session_state[PLAYBACK_INDEX] = index
     legend_ui(incident_map, colour_by, shown.incidents - shown.unplaced)
     st.button("Fit the map to the incidents shown", key="refit", on_click=refit)
     row = selected_row(event, incidents)
@@ -565,7 +690,8 @@ def rejected_ui(table: Table) -> None:
         st.sidebar.warning(plain(warning))
     if table.rejected.empty:
         return
-    with st.sidebar.expander(f"{len(table.rejected):,} rows not loaded", expanded=True):
+    with st.sidebar.expander(f"{plural(len(table.rejected), 'row')} not loaded",
+                             expanded=True):
         for reason, count in table.reason_counts().items():
             st.write(f"{count:,}: {plain(reason)}")
         st.download_button("Download rejected rows", data=lambda: to_csv_bytes(table.rejected),
@@ -642,7 +768,7 @@ def main() -> None:
     facts = facts_cached(key, incidents)
     st.sidebar.title("Filters")
     default, default_layer = query_defaults(facts)
-    filters = filters_ui(facts, default)
+    filters = filters_ui(facts, default, key)
     layer, colour_by, tiles = map_settings_ui(default_layer)
     # The URL always shows this view, so it can be sent to a colleague.
     query = {**to_query(filters), "layer": [layer]}
@@ -652,8 +778,7 @@ def main() -> None:
 
     st.title("Reported incidents")
     playback = playback_ui(filters)
-    speed = SPEEDS[st.session_state.get("speed", "normal")]
-    explore = st.fragment(explore_ui, run_every=speed if playback[2] else None)
+    explore = st.fragment(explore_ui, run_every=speed() if playback.playing else None)
     explore(incidents, key, filters, layer, colour_by, tiles, playback)
 
     selection = selection_cached(key, json.dumps(describe(filters)), incidents, filters)
