@@ -75,7 +75,8 @@ KNOWN = {"countries": {"Nigeria", "Iraq", "Mozambique"}, "actors": {"ISWAP", "IS
         ({"country": ["Nigeria", "Iraq"]}, Filters(FIRST, LAST, ("Nigeria", "Iraq")), 0),
         ({"country": ["Atlantis"]}, Filters(FIRST, LAST), 1),  # unknown: ignored, said
         ({"start": ["yesterday"]}, Filters(FIRST, LAST), 1),
-        ({"start": ["1990-01-01"], "end": ["2030-01-01"]}, Filters(FIRST, LAST), 0),  # clipped
+        # Clipped to the data, and said (the README promises a notice).
+        ({"start": ["1990-01-01"], "end": ["2030-01-01"]}, Filters(FIRST, LAST), 2),
         ({"start": ["2021-01-01"], "end": ["2020-01-01"]}, Filters(FIRST, LAST), 1),
         ({"actor": ["ISWAP", "Nobody"], "type": ["Battles"], "admin1": ["Borno"]},
          Filters(FIRST, LAST, actors=("ISWAP",), event_types=("Battles",), admin1=("Borno",)),
@@ -93,6 +94,12 @@ def test_from_query(params, filters, notices):
     got, said = from_query(params, KNOWN, FIRST, LAST)
     assert got == filters
     assert len(said) == notices
+
+
+def test_a_date_clipped_to_the_data_says_which_date_is_used():
+    _, said = from_query({"end": ["2021-12-31"]}, KNOWN, FIRST, LAST)
+    assert said == ["end=2021-12-31 is outside the data (2014-01-01 to 2021-06-30); "
+                    "2021-06-30 is used."]
 
 
 @pytest.mark.parametrize(

@@ -164,8 +164,13 @@ def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
         except ValueError:
             notices.append(f"{key}={values[-1]!r} is not a YYYY-MM-DD date; ignored.")
             day = default
-        if day is not None and first is not None and last is not None:
-            day = min(max(day, first), last)
+        if values and day is not None and first is not None and last is not None:
+            clipped = min(max(day, first), last)
+            if clipped != day:
+                notices.append(f"{key}={values[-1]} is outside the data "
+                               f"({first.isoformat()} to {last.isoformat()}); "
+                               f"{clipped.isoformat()} is used.")
+            day = clipped
         bounds[key] = day
     if bounds["start"] and bounds["end"] and bounds["start"] > bounds["end"]:
         notices.append("start is after end; the whole period is shown.")
