@@ -402,10 +402,9 @@ def period_ui(facts: Facts, default: Filters, key: tuple) -> tuple[dt.date | Non
         st.session_state[PERIOD_DATA] = key
     start, end = st.session_state[PERIOD]
     st.session_state[PERIOD] = (min(max(start, first), last), max(min(end, last), first))
-    for column, (name, days) in zip(st.sidebar.columns(len(PRESETS)), PRESETS.items(),
-                                    strict=True):
-        column.button(name, key=f"preset-{name}", on_click=set_period,
-                      args=(first, last, days), width="stretch")
+    with st.sidebar.container(horizontal=True, gap="small"):  # wraps, never truncates
+        for name, days in PRESETS.items():
+            st.button(name, key=f"preset-{name}", on_click=set_period, args=(first, last, days))
     start, end = st.sidebar.slider("Period", min_value=first, max_value=last, key=PERIOD,
                                    format="YYYY-MM-DD")
     outside = facts.outside(start, end)
@@ -548,13 +547,13 @@ def playback_window(filters: Filters, playback: Playback
 
 
 def figures_ui(shown: charts.Totals) -> None:
-    columns = st.columns(4)
-    columns[0].metric("Incidents", f"{shown.incidents:,}")
-    columns[1].metric("Fatalities", f"{shown.fatalities:,}")
-    columns[2].metric("Countries", f"{shown.countries:,}")
-    columns[3].metric("Not on the map", f"{shown.unplaced:,}",
-                      help="Incidents whose place could not be located; they stay in the "
-                           "table and the export.")
+    with st.container(horizontal=True):  # wraps on a narrow screen, never cuts a label
+        st.metric("Incidents", f"{shown.incidents:,}", width=150)
+        st.metric("Fatalities", f"{shown.fatalities:,}", width=150)
+        st.metric("Countries", f"{shown.countries:,}", width=150)
+        st.metric("Not on the map", f"{shown.unplaced:,}", width=150,
+                  help="Incidents whose place could not be located; they stay in the "
+                       "table and the export.")
 
 
 def legend_ui(incident_map: IncidentMap, colour_by: str, placed: int) -> None:
