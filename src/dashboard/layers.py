@@ -43,7 +43,7 @@ COARSE = ["admin2", "admin1", "country"]
 # Cells by count, light to dark (viridis, reversed): ordered for every reader.
 SEQUENTIAL = [(253, 231, 37), (122, 209, 81), (34, 168, 132), (42, 120, 142),
               (65, 68, 135), (68, 1, 84)]
-# Count ranges end at round numbers (1, 2, 3 or 5 times a power of ten): "11-30" reads.
+# Count ranges end at round numbers (1, 2, 3 or 5 times a power of ten): "11–30" reads.
 ROUND_STEPS = np.array([1, 2, 3, 5, 10])
 # The heatmap colours by density relative to the densest spot in view, not by counts.
 HEAT_LABELS = ["fewer"] + [""] * (len(SEQUENTIAL) - 2) + ["more incidents"]
@@ -188,7 +188,7 @@ def count_scale(top: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
 
 
 def count_legend(top: int) -> list[tuple[str, tuple[int, int, int]]]:
-    """The count range of each colour of `count_scale`, as text: "1", "2-5", ..."""
+    """The count range of each colour of `count_scale`, as text: "1", "2–5", ..."""
     ends, palette = count_scale(top)
     lows, highs = [1, *(ends + 1).tolist()], [*ends.tolist(), top]
     return [(f"{low:,}" if low == high else f"{low:,}–{high:,}", rgb)
@@ -279,7 +279,8 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
             data = cells[["longitude", "latitude", "weight"]]
         else:
             data = where[["longitude", "latitude"]].assign(weight=1)
-        # deck.gl colours each pixel by its summed weight over the largest in view.
+        # deck.gl colours each pixel by its summed weight over the largest in view (and
+        # fades out those under 5% of it): density, not counts.
         scale = list(zip(HEAT_LABELS, SEQUENTIAL, strict=True))
         scale_title = HEAT_TITLE
         marks = pdk.Layer(
