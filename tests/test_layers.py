@@ -1,7 +1,9 @@
+import itertools
 import json
 
 import numpy as np
 import pandas as pd
+import pydeck as pdk
 import pytest
 
 from dashboard import layers
@@ -80,7 +82,7 @@ def test_coarse_points_are_paler():
 
 def test_grid_counts_every_incident_and_fatality(monkeypatch):
     frame = incidents(50_000)
-    cells, size = grid_cells(frame)
+    cells, size = grid_cells(frame, layers.fit_view(frame).zoom)
     assert len(cells) <= CELL_LIMIT
     assert cells["incidents"].str.replace(",", "").astype(int).sum() == 50_000
     assert cells["fatalities"].str.replace(",", "").astype(int).sum() == int(
@@ -116,3 +118,95 @@ def test_categories_filtered_away_are_not_in_the_legend():
         pd.CategoricalDtype(["type 0", "type 1", "gone", "also gone"]))
     labels = [label for label, _ in build_map(frame).legend]
     assert sorted(labels) == ["type 0", "type 1"]
+
+
+def grid_at(frame: pd.DataFrame, zoom: float, layer: str = "grid"):
+    return build_map(frame, layer, view=pdk.ViewState(latitude=10, longitude=10, zoom=zoom))
+
+
+def test_grid_cells_are_visible_at_the_zoom_shown():
+    spread = incidents(20_000)  # a continent: 80 by 100 degrees
+    # A town, 0.2 by 0.16 degrees: even the finest cells are not too many.
+    city = incidents(20_000).assign(latitude=lambda f: 12 + f["latitude"] / 500,
+                                    longitude=lambda f: 8.5 + f["longitude"] / 500)
+    assert grid_at(spread, layers.fit_view(spread).zoom).cell_degrees >= 1
+    assert grid_at(city, layers.fit_view(city).zoom + 2).cell_degrees <= 0.05
+    sizes = [grid_at(city, zoom).cell_degrees for zoom in range(11)]
+    assert sizes == sorted(sizes, reverse=True)
+    assert len(set(sizes)) >= 8
+    for zoom in (1, 2.5, 4, 6.3, 9):
+        size = grid_at(city, zoom).cell_degrees
+        # deck.gl draws a degree of longitude 512 * 2 ** zoom / 360 px wide: no speck,
+        # no blob; and a round size the caption can state.
+        assert 8 <= size * 512 * 2 ** zoom / 360 < 20
+        assert size in (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10)
+    # The heatmap of many incidents sums cells of the same size.
+    assert grid_at(city, 6, "heatmap").cell_degrees == 0.1
+
+
+def test_grid_cells_stay_under_the_limit_at_any_zoom():
+    spread = incidents(100_000)
+    for zoom in (3, 6, 9):
+        incident_map = grid_at(spread, zoom)
+        assert len(marks(incident_map)["data"]) <= CELL_LIMIT
+        assert incident_map.cell_degrees >= layers.choose_cell_size(zoom)
+    assert grid_at(spread, 9).cell_degrees == 1  # 0.5 degrees would make 32,000 cells
+
+
+def count_range(label: str) -> tuple[int, int]:
+    low, _, high = label.replace(",", "").partition("–")
+    return int(low), int(high or low)
+
+
+@pytest.mark.parametrize("top", [1, 2, 7, 40, 1_000, 25_000])
+def test_count_legend_gives_each_cell_its_colour(top):
+    # One cell (1 degree at this zoom) per count, three degrees apart.
+    counts = sorted({1, 2, 3, 4, 5, 6, 9, 10, 11, 20, 21, 49, 50, 51, 300, 301, 999,
+                     top // 2, top - 1, top} & set(range(1, top + 1)))
+    frame = incidents(sum(counts)).assign(
+        latitude=np.repeat([3.0 * i + 0.5 for i in range(len(counts))], counts),
+        longitude=0.5)
+    incident_map = grid_at(frame, 2.5)
+    assert incident_map.cell_degrees == 1
+    ranges = [count_range(label) for label, _ in incident_map.scale]
+    # Contiguous from a single incident to the fullest cell, one colour each, light
+    # to dark.
+    assert ranges[0][0] == 1
+    assert ranges[-1][1] == top
+    assert all(high + 1 == low for (_, high), (low, _) in itertools.pairwise(ranges))
+    rgbs = [rgb for _, rgb in incident_map.scale]
+    assert len(set(rgbs)) == len(rgbs)
+    assert rgbs == sorted(rgbs, key=layers.SEQUENTIAL.index)
+    cells = marks(incident_map)["data"]
+    assert sorted(int(cell["incidents"].replace(",", "")) for cell in cells) == counts
+    for cell in cells:
+        count = int(cell["incidents"].replace(",", ""))
+        (rgb,) = [rgb for (low, high), rgb in zip(ranges, rgbs, strict=True)
+                  if low <= count <= high]
+        assert tuple(cell["colour"][:3]) == rgb
+    if top > 1:  # a cell of one incident is the lightest; the fullest the darkest
+        assert (rgbs[0], rgbs[-1]) == (layers.SEQUENTIAL[0], layers.SEQUENTIAL[-1])
+    assert "1°" in incident_map.scale_title
+
+
+def test_points_beyond_the_limit_become_cells_with_a_count_legend(monkeypatch):
+    monkeypatch.setattr(layers, "POINT_LIMIT", 1_000)
+    incident_map = build_map(incidents(5_000), "points")
+    assert incident_map.layer == "grid"
+    assert incident_map.scale
+    assert incident_map.scale_title.startswith("Incidents per")
+    assert build_map(incidents(500), "points").scale == []  # few: coloured points
+    assert build_map(incidents(0), "grid").scale == []  # nothing to count
+
+
+@pytest.mark.parametrize("count", [500, 5_000])
+def test_heatmap_legend_is_the_colour_range_the_layer_draws(monkeypatch, count):
+    monkeypatch.setattr(layers, "POINT_LIMIT", 1_000)
+    incident_map = build_map(incidents(count), "heatmap")
+    drawn = marks(incident_map)
+    assert [list(rgb) for _, rgb in incident_map.scale] == drawn["colorRange"]
+    labels = [label for label, _ in incident_map.scale]
+    assert (labels[0], labels[-1]) == ("fewer", "more incidents")
+    assert "relative" in incident_map.scale_title  # density, not counts
+    # Weighed by incidents, as the title says, not by fatalities.
+    assert sum(point["weight"] for point in drawn["data"]) == count

@@ -43,9 +43,20 @@ COARSE = ["admin2", "admin1", "country"]
 # Cells by count, light to dark (viridis, reversed): ordered for every reader.
 SEQUENTIAL = [(253, 231, 37), (122, 209, 81), (34, 168, 132), (42, 120, 142),
               (65, 68, 135), (68, 1, 84)]
+# Count ranges end at round numbers (1, 2, 3 or 5 times a power of ten): "11–30" reads.
+ROUND_STEPS = np.array([1, 2, 3, 5, 10])
+# The heatmap colours by density relative to the densest spot in view, not by counts.
+HEAT_LABELS = ["fewer"] + [""] * (len(SEQUENTIAL) - 2) + ["more incidents"]
+HEAT_TITLE = ("Incidents per area (each counts once, whatever its fatalities), "
+              "relative to the densest spot in view")
 POINT_LIMIT = 10_000
 CELL_LIMIT = 10_000
-FIRST_CELL_DEGREES = 0.25
+# Cell sizes in degrees: round, so the caption and tooltips read well. The coarsest
+# holds the world in 2,592 cells, under CELL_LIMIT.
+CELL_SIZES = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10)
+# The narrowest a cell is drawn: visible, and a map 1,000 px wide and 520 high holds
+# at most about 8,000 cells of it.
+CELL_PIXELS = 8
 # Country outlines (Natural Earth via world-atlas), served by Streamlit from static/
 # (server.enableStaticServing): a 160 kB file the browser fetches once from this server,
 # where inlined it would add 1 MB of JSON5 to parse on every rerun.
@@ -75,6 +86,10 @@ class IncidentMap:
     aggregated: bool  # counted on a grid, not one mark per incident
     cell_degrees: float | None = None
     legend: list[tuple[str, tuple[int, int, int]]] = field(default_factory=list)
+    # The colour scale of a grid or heatmap, light to dark: each colour with its count
+    # range (grid) or its end of the relative scale (heatmap); and what it measures.
+    scale: list[tuple[str, tuple[int, int, int]]] = field(default_factory=list)
+    scale_title: str = ""
 
 
 def map_input(layer: str, placed_count: int) -> list[str]:
@@ -138,17 +153,60 @@ def map_points(incidents: pd.DataFrame, colour_by: str,
     return points[POINT_COLUMNS]
 
 
-def grid_cells(incidents: pd.DataFrame) -> tuple[pd.DataFrame, float]:
-    """Placed incidents counted on a square grid, coarse enough for at most CELL_LIMIT
-    cells: one row per cell with its corners, centre, counts and colour; and the cell
-    size in degrees."""
+def choose_cell_size(zoom: float) -> float:
+    """The finest of CELL_SIZES drawn at least CELL_PIXELS wide at ``zoom``."""
+    # deck.gl draws the world 512 px wide at zoom 0, twice as wide with each level;
+    # a degree of longitude is as wide at every latitude.
+    pixels = 512 * 2 ** zoom / 360
+    return next((size for size in CELL_SIZES if size * pixels >= CELL_PIXELS),
+                CELL_SIZES[-1])
+
+
+def round_counts(values: np.ndarray) -> np.ndarray:
+    """Each value (at least 1) to the nearest, on a log scale, of ROUND_STEPS times a
+    power of ten."""
+    power = 10.0 ** np.floor(np.log10(values))
+    nearest = np.abs(np.log(values[:, None] / power[:, None] / ROUND_STEPS)).argmin(axis=1)
+    return (ROUND_STEPS[nearest] * power).round().astype("int64")
+
+
+def count_scale(top: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """The colours of cells holding 1 to ``top`` incidents: the largest count of each
+    colour but the last, ascending, and the colours, light to dark. A cell of count n
+    has colour ``searchsorted(ends, n)``."""
+    shades = len(SEQUENTIAL)
+    # A single incident apart, then about equal steps of the logarithm up to ``top``: a
+    # few cells hold most incidents.
+    ideal = float(top) ** (np.arange(shades - 1) / (shades - 1))
+    ends = np.unique(round_counts(ideal))
+    ends = ends[ends < top]
+    # Fewer ranges than colours (small counts): spread from light to dark; a single
+    # count gets a middle colour, which the lightest would not show on pale land.
+    picks = (np.linspace(0, shades - 1, len(ends) + 1).round().astype(int) if len(ends)
+             else [shades // 2])
+    return ends, [SEQUENTIAL[i] for i in picks]
+
+
+def count_legend(top: int) -> list[tuple[str, tuple[int, int, int]]]:
+    """The count range of each colour of `count_scale`, as text: "1", "2–5", ..."""
+    ends, palette = count_scale(top)
+    lows, highs = [1, *(ends + 1).tolist()], [*ends.tolist(), top]
+    return [(f"{low:,}" if low == high else f"{low:,}–{high:,}", rgb)
+            for low, high, rgb in zip(lows, highs, palette, strict=True)]
+
+
+def grid_cells(incidents: pd.DataFrame, zoom: float) -> tuple[pd.DataFrame, float]:
+    """Placed incidents counted on a square grid whose cells are visible at ``zoom``
+    (see `choose_cell_size`), coarser if needed for at most CELL_LIMIT cells: one row
+    per cell with its corners, centre, counts and colour; and the cell size in
+    degrees."""
     where = placed(incidents)
     longitude, latitude = where["longitude"].to_numpy(), where["latitude"].to_numpy()
     fatalities = where["fatalities"].fillna(0).to_numpy(dtype="int64")
-    size = FIRST_CELL_DEGREES
+    first = choose_cell_size(zoom)
     if where.empty:
-        return pd.DataFrame(columns=CELL_COLUMNS), size
-    while True:
+        return pd.DataFrame(columns=CELL_COLUMNS), first
+    for size in CELL_SIZES[CELL_SIZES.index(first):]:
         # One integer per cell, counted from the south-west corner of the world:
         # hashing integers and counting with bincount is several times faster than a
         # groupby over two float columns.
@@ -158,13 +216,11 @@ def grid_cells(incidents: pd.DataFrame) -> tuple[pd.DataFrame, float]:
         inverse, ids = pd.factorize(cell)
         if len(ids) <= CELL_LIMIT:
             break
-        size *= 2
     counts = np.bincount(inverse, minlength=len(ids))
     deaths = np.bincount(inverse, weights=fatalities, minlength=len(ids)).astype("int64")
     south, west = (ids // columns) * size - 90, (ids % columns) * size - 180
-    # Shade by the logarithm of the count: a few cells hold most incidents.
-    level = np.log1p(counts)
-    step = (level / max(level.max(), 1e-9) * (len(SEQUENTIAL) - 1)).round().astype(int)
+    ends, palette = count_scale(int(counts.max()))
+    shade = np.searchsorted(ends, counts)
     cells = pd.DataFrame({  # CELL_COLUMNS
         "polygon": [[[w, s], [w + size, s], [w + size, s + size], [w, s + size]]
                     for w, s in zip(west.round(4).tolist(), south.round(4).tolist(),
@@ -172,7 +228,7 @@ def grid_cells(incidents: pd.DataFrame) -> tuple[pd.DataFrame, float]:
         "longitude": (west + size / 2).round(4),
         "latitude": (south + size / 2).round(4),
         "weight": counts,
-        "colour": [[*SEQUENTIAL[i], 200] for i in step],
+        "colour": [[*palette[i], 200] for i in shade.tolist()],
         "incidents": [f"{n:,}" for n in counts.tolist()],
         "fatalities": [f"{n:,}" for n in deaths.tolist()],
         "cell": f"{size:g}°",
@@ -198,16 +254,20 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
               view: pdk.ViewState | None = None, tiles: bool = False) -> IncidentMap:
     """The map of ``incidents`` (MAP_INPUT columns suffice) as ``layer``.
 
-    ``view`` is where the map opens; the page passes the same one for every filter, so
-    the map stays where the user moved it. ``tiles`` puts CARTO's street map beneath
-    (fetched from CARTO's servers); without, the bundled outlines alone.
+    ``view`` is where the map opens (by default, framing the incidents); grid cells are
+    sized to be seen at its zoom. ``tiles`` puts CARTO's street map beneath (fetched
+    from CARTO's servers); without, the bundled outlines alone.
     """
     where = placed(incidents)
     many = len(where) > POINT_LIMIT
-    legend = []
+    view = view or fit_view(incidents)
+    legend, scale, scale_title = [], [], ""
     cell_degrees = None
     if layer == "grid" or (many and layer == "points"):
-        cells, cell_degrees = grid_cells(incidents)
+        cells, cell_degrees = grid_cells(incidents, view.zoom)
+        if len(cells):
+            scale = count_legend(int(cells["weight"].max()))
+            scale_title = f"Incidents per {cell_degrees:g}° cell"
         marks = pdk.Layer(
             "PolygonLayer", data=records(cells), id="grid", pickable=True, stroked=False,
             get_polygon="polygon", get_fill_color="colour", opacity=0.8)
@@ -215,14 +275,18 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
         drawn = "grid"
     elif layer == "heatmap":
         if many:
-            cells, cell_degrees = grid_cells(incidents)
+            cells, cell_degrees = grid_cells(incidents, view.zoom)
             data = cells[["longitude", "latitude", "weight"]]
         else:
             data = where[["longitude", "latitude"]].assign(weight=1)
+        # deck.gl colours each pixel by its summed weight over the largest in view (and
+        # fades out those under 5% of it): density, not counts.
+        scale = list(zip(HEAT_LABELS, SEQUENTIAL, strict=True))
+        scale_title = HEAT_TITLE
         marks = pdk.Layer(
             "HeatmapLayer", data=records(data), id="heatmap",
             get_position=["longitude", "latitude"], get_weight="weight", radius_pixels=30,
-            opacity=0.8, color_range=[list(c) for c in SEQUENTIAL])
+            opacity=0.8, color_range=[list(rgb) for _, rgb in scale])
         tooltip = None
         drawn = "heatmap"
     else:
@@ -249,9 +313,10 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
             get_fill_color=[238, 238, 232], get_line_color=[150, 150, 150],
             line_width_min_pixels=1))
     deck = CompactDeck(
-        layers=layers, initial_view_state=view or fit_view(incidents),
+        layers=layers, initial_view_state=view,
         map_provider="carto" if tiles else None,
         map_style="light" if tiles else OFFLINE_STYLE_URL,
         tooltip={"text": tooltip} if tooltip else False)
     return IncidentMap(deck=deck, layer=drawn, aggregated=drawn == "grid" or (
-        drawn == "heatmap" and many), cell_degrees=cell_degrees, legend=legend)
+        drawn == "heatmap" and many), cell_degrees=cell_degrees, legend=legend,
+        scale=scale, scale_title=scale_title)
