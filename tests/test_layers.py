@@ -210,3 +210,18 @@ def test_heatmap_legend_is_the_colour_range_the_layer_draws(monkeypatch, count):
     assert "relative" in incident_map.scale_title  # density, not counts
     # Weighed by incidents, as the title says, not by fatalities.
     assert sum(point["weight"] for point in drawn["data"]) == count
+
+
+@pytest.mark.parametrize(
+    ("view", "fitted", "moves"),
+    [
+        ((20, 30, 1.2), (9.5, 8.5, 4.5), True),  # the world, then one country: zoom in
+        ((9.5, 8.5, 4.5), (20, 30, 1.2), True),  # one country, then the world: zoom out
+        ((9.5, 8.5, 4.5), (33, 44, 4.5), True),  # another country as far as Iraq
+        ((9.5, 8.5, 4.5), (9.6, 8.4, 4.6), False),  # almost the same incidents
+        ((9.5, 8.5, 4.5), (10.5, 9.5, 5.0), False),  # fewer, still inside the view
+    ],
+)
+def test_the_map_moves_only_when_the_incidents_leave_the_view_or_fill_a_corner(view, fitted,
+                                                                                 moves):
+    assert layers.needs_framing(view, fitted) is moves

@@ -236,6 +236,17 @@ def grid_cells(incidents: pd.DataFrame, zoom: float) -> tuple[pd.DataFrame, floa
     return cells, size
 
 
+# deck.gl draws the world 512 px wide at zoom 0; the map is about 700 px wide and 1.6
+# times as wide as it is high.
+MAP_PIXELS = 700
+MAP_ASPECT = 1.6
+
+
+def span_degrees(zoom: float) -> float:
+    """Degrees of longitude across the map at ``zoom``."""
+    return 360 * MAP_PIXELS / (512 * 2**zoom)
+
+
 def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
     """A view that frames the placed incidents; the world when there are none."""
     where = placed(incidents)
@@ -243,11 +254,23 @@ def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
         return WORLD_VIEW
     west, east = where["longitude"].min(), where["longitude"].max()
     south, north = where["latitude"].min(), where["latitude"].max()
-    # The map is about 1.6:1; a floor of a few degrees keeps one town in its region.
-    span = max(east - west, (north - south) * 1.6, 4.0)
-    # deck.gl draws the world 512 px wide at zoom 0; the map is about 700 px wide.
-    zoom = max(0.5, math.log2(360 * 700 / (512 * span)))
+    # A floor of a few degrees keeps one town in its region.
+    span = max(east - west, (north - south) * MAP_ASPECT, 4.0)
+    zoom = max(0.5, math.log2(360 * MAP_PIXELS / (512 * span)))
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
+
+
+def needs_framing(view: tuple[float, float, float], fitted: tuple[float, float, float]) -> bool:
+    """Whether a map looking at ``view`` (latitude, longitude, zoom) should move to
+    ``fitted``: the incidents ``fitted`` frames reach outside ``view`` (5% to spare),
+    or fill under a third of its width."""
+    (latitude, longitude, zoom), (fit_latitude, fit_longitude, fit_zoom) = view, fitted
+    if fit_zoom - zoom >= math.log2(3):
+        return True
+    half, fit_half = span_degrees(zoom) / 2, span_degrees(fit_zoom) / 2
+    return (abs(fit_longitude - longitude) + fit_half > half * 1.05
+            or abs(fit_latitude - latitude) + fit_half / MAP_ASPECT
+            > half / MAP_ASPECT * 1.05)
 
 
 def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "event_type",

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import html
 import json
-import math
 import os
 import re
 import time
@@ -50,6 +49,7 @@ from dashboard.layers import (
     build_map,
     fit_view,
     map_input,
+    needs_framing,
 )
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
@@ -346,23 +346,6 @@ def map_view(key: tuple, filters_key: str, selection: Selection) -> tuple[float,
     return st.session_state[MAP_VIEW]
 
 
-def needs_framing(view: tuple[float, float, float], fitted: tuple[float, float, float]) -> bool:
-    """Whether a map looking at ``view`` should move to ``fitted``: the incidents framed
-    by ``fitted`` reach outside ``view``, or fill under a third of its width."""
-    (latitude, longitude, zoom), (fit_latitude, fit_longitude, fit_zoom) = view, fitted
-    if fit_zoom - zoom >= math.log2(3):
-        return True
-    width, fit_width = span_degrees(zoom), span_degrees(fit_zoom)
-    # Spans in degrees; the map is about 1.6 times as wide as high. 5% to spare.
-    return (abs(fit_longitude - longitude) + fit_width / 2 > width / 2 * 1.05
-            or abs(fit_latitude - latitude) + fit_width / 3.2 > width / 3.2 * 1.05)
-
-
-def span_degrees(zoom: float) -> float:
-    """Degrees of longitude across the map at ``zoom`` (as layers.fit_view reckons)."""
-    return 360 * 700 / (512 * 2**zoom)
-
-
 def refit() -> None:
     st.session_state[FITS] = st.session_state.get(FITS, 0) + 1
     st.session_state[MAP_VIEW] = None
@@ -556,22 +539,28 @@ def figures_ui(shown: charts.Totals) -> None:
                        "table and the export.")
 
 
+def swatches(entries: list[tuple[str, tuple[int, int, int]]], mark: str) -> str:
+    """Coloured marks with their labels. Labels may be cells of the file: escaped for
+    HTML, then for Markdown (where `![x](https://host/t.png)` would make the page fetch
+    from that host)."""
+    return " &nbsp; ".join(f'<span style="color:rgb{rgb}">{mark}</span> '
+                           + plain(html.escape(label, quote=False)) for label, rgb in entries)
+
+
 def legend_ui(incident_map: IncidentMap, colour_by: str, placed: int) -> None:
     if incident_map.legend:
-        # The labels are cells of the file: escaped for HTML, then for Markdown (where
-        # `![x](https://host/t.png)` would make the page fetch from that host).
-        swatches = " &nbsp; ".join(
-            f'<span style="color:rgb{rgb}">&#9679;</span> '
-            + plain(html.escape(label, quote=False)) for label, rgb in incident_map.legend)
-        st.markdown(f"{COLOUR_NAMES[colour_by].capitalize()}: {swatches}",
-                    unsafe_allow_html=True)
+        st.markdown(f"{COLOUR_NAMES[colour_by].capitalize()}: "
+                    f"{swatches(incident_map.legend, '&#9679;')}", unsafe_allow_html=True)
         st.caption(f"Paler points are placed only at district, region or country level; "
                    f"{OTHER_LABEL} are grey.")
+    if incident_map.scale:
+        st.markdown(f"{plain(incident_map.scale_title)}: "
+                    f"{swatches(incident_map.scale, '&#9632;')}", unsafe_allow_html=True)
     if incident_map.aggregated:
         size = f"{incident_map.cell_degrees:g}°"
         if incident_map.layer == "grid":
-            st.caption(f"Aggregated: {placed:,} incidents counted in {size} grid cells, "
-                       "darker for more.")
+            st.caption(f"Aggregated: {placed:,} incidents counted in {size} grid cells "
+                       "(the cell size follows the framing).")
         else:
             st.caption(f"Aggregated: {placed:,} incidents counted in {size} cells first; "
                        f"narrow the filters below {POINT_LIMIT:,} placed incidents to see "
