@@ -254,8 +254,9 @@ def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
         return WORLD_VIEW
     west, east = where["longitude"].min(), where["longitude"].max()
     south, north = where["latitude"].min(), where["latitude"].max()
-    # A floor of a few degrees keeps one town in its region.
-    span = max(east - west, (north - south) * MAP_ASPECT, 4.0)
+    # A tenth to spare keeps the outermost marks off the edge; a floor of a few degrees
+    # keeps one town in its region.
+    span = max(east - west, (north - south) * MAP_ASPECT, 4.0) * 1.1
     zoom = max(0.5, math.log2(360 * MAP_PIXELS / (512 * span)))
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
 

@@ -259,8 +259,11 @@ def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
                                       saved, online, raw))
         except LoaderError as error:
             st.sidebar.error(plain(error))
-    keep_base = not files or st.sidebar.checkbox("Keep the loaded dataset beside the uploads",
-                                                 value=True)
+    # A user's file is rarely meant to be mixed with the bundled IS sample; beside a
+    # dataset of their own (`dashboard run FILE`) it may well be.
+    keep_base = not files or st.sidebar.checkbox(
+        "Keep the loaded dataset beside the uploads", value=dataset_path() != SAMPLE_PATH,
+        key="keep-base")
     return tables, keep_base, mappings
 
 
@@ -693,10 +696,18 @@ def table_ui(selection: Selection) -> None:
         st.caption(f"The table lists the first {TABLE_ROWS:,} of {len(selection):,} rows; "
                    "the downloads hold them all.")
     rows = selection.rows(limit=TABLE_ROWS)
-    st.dataframe(rows[[c for c in TABLE_COLUMNS if c in rows.columns]], hide_index=True,
+    shown = rows[[c for c in TABLE_COLUMNS if c in rows.columns]]
+    # A missing text is an empty cell, not the word "None" (which a place could be).
+    text = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])
+            and not pd.api.types.is_datetime64_any_dtype(shown[c])]
+    shown = shown.assign(**{c: shown[c].astype("string").fillna("") for c in text})
+    st.dataframe(shown, hide_index=True,
                  column_config={"source_url": st.column_config.LinkColumn("source_url"),
                                 "date": st.column_config.DateColumn("date",
-                                                                    format="YYYY-MM-DD")})
+                                                                    format="YYYY-MM-DD"),
+                                "fatalities": st.column_config.NumberColumn(
+                                    "fatalities", format="localized",
+                                    help="None: the source gives no count.")})
 
 
 def downloads_ui(selection: Selection, filters: Filters, table: Table, online: bool,
