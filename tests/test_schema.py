@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -13,6 +14,8 @@ from dashboard.schema import (
     normalize,
     parse_counts,
 )
+
+from conftest import SHARED_DATA, needs_shared_data
 
 
 def run(frame: pd.DataFrame, **kwargs):
@@ -266,3 +269,173 @@ def test_columns_named_like_ours_are_kept_apart_not_overwritten():
     assert rejected.columns.is_unique
     assert rejected.loc[0, ["reason", "reason_source", "row", "row_source"]].tolist() == [
         "date missing or not recognised", "r2", 2, "8"]
+
+
+# The header lines of the known layouts, as their files and ../shared/data/schemas write
+# them (column names only; `test_the_layout_headers_are_the_real_ones` checks them).
+LAYOUT_HEADERS = {
+    "acled_hdx_2020": (
+        "data_id,iso,event_id_cnty,event_id_no_cnty,event_date,year,time_precision,event_type,"
+        "sub_event_type,actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,"
+        "region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,source,"
+        "source_scale,notes,fatalities,timestamp,iso3"),
+    "acled_2023": (
+        "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
+        "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,"
+        "civilian_targeting,iso,region,country,admin1,admin2,admin3,location,latitude,"
+        "longitude,geo_precision,source,source_scale,notes,fatalities,tags,timestamp"),
+    "ucdp_ged_49": (
+        "id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,"
+        "conflict_new_id,conflict_name,dyad_dset_id,dyad_new_id,dyad_name,side_a_dset_id,"
+        "side_a_new_id,side_a,side_b_dset_id,side_b_new_id,side_b,number_of_sources,"
+        "source_article,source_office,source_date,source_headline,source_original,where_prec,"
+        "where_coordinates,where_description,adm_1,adm_2,latitude,longitude,geom_wkt,"
+        "priogrid_gid,country,country_id,region,event_clarity,date_prec,date_start,date_end,"
+        "deaths_a,deaths_b,deaths_civilians,deaths_unknown,best,high,low,gwnoa,gwnob"),
+    "ucdp_ged_iraq_hdx_v19_1.csv": (
+        "id,year,active_year,start_year,end_year,type_of_violence,conflict_new_id,"
+        "conflict_name,dyad_new_id,dyad_name,side_a_new_id,gwnoa,side_a,side_b_new_id,gwnob,"
+        "side_b,number_of_sources,source_article,source_office,source_date,source_headline,"
+        "source_original,where_prec,where_coordinates,adm_1,adm_2,latitude,longitude,geom_wkt,"
+        "priogrid_gid,country,country_id,iso3,region,event_clarity,date_prec,date_start,"
+        "date_end,deaths_a,deaths_b,deaths_civilians,deaths_unknown,low,best,high"),
+    "ucdp_ged_nigeria_hdx_v20_1.csv": (
+        ",id,relid,year,start_year,end_year,active_year,code_status,type_of_violence,"
+        "conflict_dset_id,conflict_new_id,conflict_name,dyad_dset_id,dyad_new_id,dyad_name,"
+        "side_a_dset_id,side_a_new_id,side_a,side_b_dset_id,side_b_new_id,side_b,"
+        "number_of_sources,source_article,source_office,source_date,source_headline,"
+        "source_original,where_prec,where_coordinates,where_description,adm_1,adm_2,latitude,"
+        "iso3,longitude,geom_wkt,priogrid_gid,country,country_id,region,event_clarity,"
+        "date_prec,date_start,date_end,deaths_a,deaths_b,deaths_civilians,deaths_unknown,best,"
+        "high,low,gwnoa,gwnob"),
+    "ucdp_ged_syria_IS_2016_part1.csv": (  # the older 41-column layout
+        "id,year,active_year,type_of_violence,conflict_new_id,conflict_name,dyad_new_id,"
+        "dyad_name,side_a_new_id,side_a,side_b_new_id,gwnob,side_b,number_of_sources,"
+        "source_article,source_office,source_date,source_headline,source_original,where_prec,"
+        "where_coordinates,adm_1,adm_2,latitude,longitude,geom_wkt,priogrid_gid,country,"
+        "country_id,region,event_clarity,date_prec,date_start,date_end,deaths_a,deaths_b,"
+        "deaths_civilians,deaths_unknown,low,best,high"),
+    "gtd_2012": (
+        "eventid,iyear,imonth,iday,approxdate,extended,resolution,country,country_txt,region,"
+        "region_txt,provstate,city,latitude,longitude,specificity,vicinity,location,summary,"
+        "crit1,crit2,crit3,doubtterr,alternative,alternative_txt,multiple,success,suicide,"
+        "attacktype1,attacktype1_txt,attacktype2,attacktype2_txt,attacktype3,attacktype3_txt,"
+        "targtype1,targtype1_txt,corp1,target1,natlty1,natlty1_txt,targtype2,targtype2_txt,"
+        "corp2,target2,natlty2,natlty2_txt,targtype3,targtype3_txt,corp3,target3,natlty3,"
+        "natlty3_txt,gname,gsubname,gname2,gsubname2,gname3,gsubname3,motive,guncertain1,"
+        "guncertain2,guncertain3,nperps,nperpcap,claimed,claimmode,claimmode_txt,claim2,"
+        "claimmode2,claimmode2_txt,claim3,claimmode3,claimmode3_txt,compclaim,weaptype1,"
+        "weaptype1_txt,weapsubtype1,weapsubtype1_txt,weaptype2,weaptype2_txt,weapsubtype2,"
+        "weapsubtype2_txt,weaptype3,weaptype3_txt,weapsubtype3,weapsubtype3_txt,weaptype4,"
+        "weaptype4_txt,weapsubtype4,weapsubtype4_txt,weapdetail,nkill,nkillus,nkillter,nwound,"
+        "nwoundus,nwoundte,property,propextent,propextent_txt,propvalue,propcomment,ishostkid,"
+        "nhostkid,nhostkidus,nhours,ndays,divert,kidhijcountry,ransom,ransomamt,ransomamtus,"
+        "ransompaid,ransompaidus,ransomnote,hostkidoutcome,hostkidoutcome_txt,nreleased,"
+        "addnotes,scite1,scite2,scite3,dbsource"),
+}
+ACLED_TEXT = {"event_id": "event_id_cnty", "country": "country", "admin1": "admin1",
+              "admin2": "admin2", "place": "location", "actor": "actor1", "target": "actor2",
+              "event_type": "event_type", "notes": "notes", "source": "source"}
+UCDP_TEXT = {"event_id": "id", "country": "country", "admin1": "adm_1", "admin2": "adm_2",
+             "place": "where_coordinates", "actor": "side_a", "target": "side_b",
+             "event_type": "type_of_violence", "notes": "source_headline",
+             "source": "source_article"}
+GTD_TEXT = {"event_id": "eventid", "country": "country_txt", "admin1": "provstate",
+            "place": "city", "actor": "gname", "target": "targtype1_txt",
+            "event_type": "attacktype1_txt", "notes": "summary", "source": "scite1"}
+# layout: (canonical text column -> the file column that fills it, the file columns read
+# into the date, coordinates and fatalities, the geo_precision the code "3" means). Every
+# canonical text column not listed stays empty; every file column not read travels along.
+COVERAGE = {
+    "acled_hdx_2020": (ACLED_TEXT, {"event_date", "latitude", "longitude", "fatalities"},
+                       "admin1"),
+    "acled_2023": (ACLED_TEXT, {"event_date", "latitude", "longitude", "fatalities"},
+                   "admin1"),
+    **{name: (UCDP_TEXT, {"date_start", "date_end", "latitude", "longitude", "best"}, "admin2")
+       for name in LAYOUT_HEADERS if name.startswith("ucdp")},
+    "gtd_2012": (GTD_TEXT, {"latitude", "longitude", "nkill"}, "place"),
+}
+# One row: a column's cell is "<column> text" unless it has to be a date, a number or a
+# code; the GTD's `country` is its numeric code, its name is `country_txt`.
+CELLS = {"event_date": "2019-03-01", "date_start": "2019-03-01", "date_end": "2019-03-02",
+         "iyear": "2019", "imonth": "3", "iday": "1", "latitude": "12.5", "longitude": "13.5",
+         "country_txt": "Nigeria", "fatalities": "7", "best": "7", "nkill": "7",
+         "geo_precision": "3", "where_prec": "3", "specificity": "3", "type_of_violence": "3"}
+DECODED = {"type_of_violence": "One-sided violence"}
+
+
+def one_row(header: str) -> str:
+    """The header and one row of cells, each telling which column it came from."""
+    columns = header.split(",")
+    country = "147" if "country_txt" in columns else "Nigeria"
+    cells = [CELLS.get(c, country if c == "country" else f"{c} text" if c else "0")
+             for c in columns]
+    return f"{header}\n{','.join(cells)}\n"
+
+
+@pytest.mark.parametrize("name", COVERAGE)
+def test_each_layout_fills_every_canonical_column_it_has_a_counterpart_for(name):
+    from dashboard.schema import CANONICAL_COLUMNS, TEXT_COLUMNS
+    from dashboard.sources import read_table
+
+    text, read, precision = COVERAGE[name]
+    raw = read_table(one_row(LAYOUT_HEADERS[name]).encode(), f"{name}.csv")
+    row = run(raw).accepted.iloc[0]
+    cells = raw.iloc[0]
+    filled = {canonical: row[canonical] for canonical in TEXT_COLUMNS
+              if canonical not in ("country_code", "dataset", "flags")}
+    expected = {canonical: "" for canonical in filled} | {
+        canonical: DECODED.get(column, cells[column]) for canonical, column in text.items()}
+    assert {c: "" if pd.isna(v) else v for c, v in filled.items()} == expected
+    assert (row["date"].strftime("%Y-%m-%d"), row["latitude"], row["longitude"],
+            row["fatalities"], row["geo_precision"]) == ("2019-03-01", 12.5, 13.5, 7,
+                                                         precision)
+    # Columns without a canonical counterpart (ACLED's sub_event_type, UCDP's low and
+    # high estimates) travel along unchanged, renamed only where we use the name.
+    for column in set(raw.columns) - set(text.values()) - read:
+        own = f"{column}_source" if column in CANONICAL_COLUMNS else column
+        assert row[own] == cells[column], column
+
+
+@needs_shared_data
+def test_the_layout_headers_are_the_real_ones():
+    # COLUMNS.txt wraps its lists over several lines.
+    notes = re.sub(r",\s+", ",", (SHARED_DATA / "schemas" / "COLUMNS.txt").read_text())
+    files = {"acled_hdx_2020": "schemas/acled_hdx_export_header_and_hxl_row.csv",
+             "gtd_2012": "schemas/gtd_2012release_columns.csv",
+             **{name: name for name in LAYOUT_HEADERS if name.endswith(".csv")}}
+    for name, header in LAYOUT_HEADERS.items():
+        if name in files:
+            with (SHARED_DATA / files[name]).open(encoding="utf-8", newline="") as file:
+                assert file.readline().rstrip("\r\n") == header, name
+        else:
+            assert header in notes, name
+
+
+UCDP_FILES = ["ucdp_ged_iraq_hdx_v19_1.csv", "ucdp_ged_nigeria_hdx_v20_1.csv",
+              "ucdp_ged_syria_IS_2016_part1.csv", "ucdp_ged_syria_IS_2017_2019_part2.csv"]
+
+
+@needs_shared_data
+@pytest.mark.parametrize("name", UCDP_FILES)
+def test_every_ucdp_event_has_its_type_of_violence_by_name(name):
+    from dashboard.sources import read_table
+
+    raw = read_table((SHARED_DATA / name).read_bytes(), name)
+    accepted = run(raw).accepted
+    assert len(accepted) > 2000
+    assert set(accepted["event_type"]) <= {"State-based conflict", "Non-state conflict",
+                                           "One-sided violence"}
+
+
+@needs_shared_data
+def test_the_ucdp_nigeria_export_has_an_event_type_on_every_row(tmp_path):
+    from dashboard.cli import main
+
+    out = tmp_path / "nigeria.csv"
+    assert main(["export", str(SHARED_DATA / "ucdp_ged_nigeria_hdx_v20_1.csv"), "-o",
+                 str(out)]) == 0
+    exported = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(exported) == 4603
+    assert (exported["event_type"] != "").all()
+    assert exported["event_type"].nunique() == 3

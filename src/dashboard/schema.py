@@ -56,7 +56,15 @@ LAYOUT_SYNONYMS = {
     "gtd": {"country": ["country_txt"], "admin1": ["provstate"], "place": ["city"],
             "event_type": ["attacktype1_txt"], "target": ["targtype1_txt"]},
     "acled": {"place": ["location"], "actor": ["actor1"], "target": ["actor2"]},
-    "ucdp": {"place": ["where_coordinates"], "actor": ["side_a"], "target": ["side_b"]},
+    # source_article cites every report (outlet, date, headline); source_original names
+    # only who the report quotes ("police", "witnesses").
+    "ucdp": {"place": ["where_coordinates"], "actor": ["side_a"], "target": ["side_b"],
+             "event_type": ["type_of_violence"], "source": ["source_article"]},
+}
+# Columns a layout fills with codes, and the names its codebook gives them.
+CODED_COLUMNS = {
+    "ucdp": {"type_of_violence": {"1": "State-based conflict", "2": "Non-state conflict",
+                                  "3": "One-sided violence"}},
 }
 GTD_DATE_COLUMNS = ("iyear", "imonth", "iday")
 # A layout is recognised by columns only it has; ordered most specific first.
@@ -176,9 +184,13 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     out["country"] = codes.map(country_name, na_action="ignore").astype("string").fillna(
         country_text)
     out["country_code"] = codes
+    coded = CODED_COLUMNS.get(layout, {})
     for name in ("admin1", "admin2", "place", "actor", "target", "event_type", "notes",
                  "source"):
         out[name] = column(name)
+        meanings = coded.get(picked.get(name, "").lower())
+        if meanings:
+            out[name] = decode(out[name], meanings)
     url = column("source_url")
     web = url.str.match(r"(?i)^https?://")
     out["source_url"] = url.where(web, "")
@@ -282,6 +294,13 @@ def is_hxl_row(row: pd.Series) -> bool:
     index column may still hold a number there, so one other filled cell is allowed."""
     tags = row.str.match(r"#[a-z]").sum()
     return bool(tags >= 3 and tags >= (row != "").sum() - 1)
+
+
+def decode(codes: pd.Series, meanings: dict[str, str]) -> pd.Series:
+    """Codes as their names ("3" or "3.0": "One-sided violence"); a code the codebook
+    does not list is kept as written rather than lost."""
+    return per_distinct(codes, lambda distinct: distinct.str.replace(
+        r"\.0$", "", regex=True).map(meanings).fillna(distinct).astype("string"))
 
 
 def pick_columns(columns: pd.Index, layout: str = "generic") -> dict[str, str]:
