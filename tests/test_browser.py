@@ -201,7 +201,6 @@ def test_upload_with_bad_rows_shows_why_and_offers_them(server, page, tmp_path):
 def test_unknown_columns_are_asked_for_once_and_remembered(server, page, tmp_path):
     upload = tmp_path / "notizen.csv"
     upload.write_text("Wann,Ort,Tote\n2021-06-12,Kabul,7\n2021-03-24,Palma,\n")
-    sample_rows = len(load_path(SAMPLE).accepted)
 
     page.goto(server)
     page.wait_for_selector(MAP_CANVAS, timeout=90_000)
@@ -367,3 +366,66 @@ def test_the_map_stays_where_the_user_moved_it_when_a_filter_changes(server, pag
     page.mouse.move(box["x"] + 5, box["y"] + 5)
     assert point_near(page, *moved, placed["place"], reach=0)
     assert point_near(page, x, y, placed["place"], reach=0) is None  # not back at the start
+
+
+OLD_UPLOAD = ("event_id,date,country,place,fatalities\n"
+              "o1,1990-02-01,Iraq,Mosul,3\n"
+              "o2,1995-07-01,Iraq,Kirkuk,1\n"
+              "o3,2005-03-14,Iraq,Baghdad,2\n"
+              "o4,2013-12-31,Nigeria,Maiduguri,4\n")
+
+
+def test_an_upload_from_1990_is_counted_whole_without_touching_the_period(server, page,
+                                                                         tmp_path):
+    upload = tmp_path / "since_1990.csv"
+    upload.write_text(OLD_UPLOAD)
+    page.goto(server)
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    settle(page)
+    page.get_by_test_id("stSidebar").locator("input[type=file]").set_input_files(upload)
+    wait_for_metric(page, "Incidents", "4")
+    settle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("1990-02-01")).to_be_visible()
+    expect(sidebar.get_by_text(re.compile("leaves out"))).to_have_count(0)
+
+
+def playback_text(page) -> str:
+    return page.get_by_text(re.compile(r"^Playback: ")).inner_text()
+
+
+def test_pause_stops_on_the_window_on_screen(server, page):
+    incidents = load_path(SAMPLE).accepted
+    page.goto(f"{server}/?country=Mozambique&start=2020-01-01&end=2021-06-30")
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    settle(page)
+    for attempt in range(3):  # a Pause was once ignored twice in twelve tries
+        page.get_by_role("button", name="Play").click()
+        expect(page.get_by_text(re.compile(rf"month {2 * attempt + 2} of 18"))).to_be_visible(
+            timeout=60_000)
+        page.get_by_role("button", name="Pause").click()
+        expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=60_000)
+        settle(page)
+        paused = playback_text(page)
+        page.wait_for_timeout(2_500)  # more than two steps at normal speed
+        assert playback_text(page) == paused
+        # The figures are the window's on screen.
+        start, end = re.search(r"Playback: (.+) to (.+) \(", paused).groups()
+        shown = apply_filters(incidents, Filters(
+            start=dt.datetime.strptime(start, "%d %b %Y").date(),
+            end=dt.datetime.strptime(end, "%d %b %Y").date(), countries=("Mozambique",)))
+        assert metric(page, "Incidents") == f"{len(shown):,}"
+
+
+def test_the_grid_at_a_continental_framing_has_cells_one_can_see_and_a_legend(server, page):
+    countries = "&".join(f"country={name}" for name in
+                         ("Nigeria", "Niger", "Mali", "Burkina%20Faso", "Mozambique"))
+    page.goto(f"{server}/?layer=grid&{countries}")
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Incidents per 1° cell"))).to_be_visible()
+    expect(page.get_by_role("button", name="Zoom In")).to_be_visible()  # named for readers
+    page.locator(MAP_CANVAS).first.evaluate(
+        "element => element.scrollIntoView({block: 'center'})")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "grid-continental.png")

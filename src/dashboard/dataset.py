@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -23,10 +24,17 @@ from dashboard.schema import (
 from dashboard.sources import read_bytes, read_table
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
+# Told where a load has got to: what it is doing, and the share of the work done before
+# it. A cold million-row load takes seconds; the page says which stage it is in.
+Progress = Callable[[str, float], None]
+
+
+def unobserved(stage: str, done: float) -> None:
+    """No one to tell (the command line, the tests)."""
 
 
 def load_path(path: str | Path, layout: str = "auto",
-              online: OnlineGeocoder | None = None) -> Table:
+              online: OnlineGeocoder | None = None, progress: Progress = unobserved) -> Table:
     """Read, validate and geocode one file; raises LoaderError on unusable input.
 
     Offline, the result is kept as a snapshot on disk and read back on the next load of
@@ -39,19 +47,24 @@ def load_path(path: str | Path, layout: str = "auto",
     table = snapshot.read(key) if key else None
     if table is not None:
         return dataclasses.replace(table, accepted=compact(table.accepted))
+    progress(f"Reading {len(data) / 1e6:,.1f} MB", 0.05)
     raw = read_table(data, path.name)
     if path.resolve() == SAMPLE_PATH.resolve():
-        table = tag_file(prepare_raw(raw, "sample", layout, online=online), path.name, digest)
+        table = tag_file(prepare_raw(raw, "sample", layout, online=online, progress=progress),
+                         path.name, digest)
     else:
-        table = load_raw(raw, path.name, layout, online=online, digest=digest)
+        table = load_raw(raw, path.name, layout, online=online, digest=digest,
+                         progress=progress)
     if key:
+        progress("Saving a snapshot, so the next start skips all this", 0.9)
         snapshot.write(key, table)
     return table
 
 
 def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
              mapping: dict[str, str] | None = None,
-             online: OnlineGeocoder | None = None, digest: str = "") -> Table:
+             online: OnlineGeocoder | None = None, digest: str = "",
+             progress: Progress = unobserved) -> Table:
     """One file's cells (from sources) through the pipeline, tagged with its name.
 
     With no ``mapping``, the one the user saved for this file layout applies, so
@@ -59,7 +72,8 @@ def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
     """
     mapping = store.saved_mapping(raw.columns) if mapping is None else mapping
     detected = detect_layout(raw.columns) if layout == "auto" else layout
-    table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online)
+    table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online,
+                        progress=progress)
     return tag_file(table, name, digest)
 
 
@@ -93,7 +107,8 @@ def tag_file(table: Table, name: str, digest: str) -> Table:
 
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                 mapping: dict[str, str] | None = None, geocode: bool = True,
-                require_date: bool = True, online: OnlineGeocoder | None = None) -> Table:
+                require_date: bool = True, online: OnlineGeocoder | None = None,
+                progress: Progress = unobserved) -> Table:
     """Canonical, geocoded incidents from a frame of text cells.
 
     ``mapping`` names the file's column for a canonical one where detection cannot know
@@ -102,10 +117,14 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     asked for places the gazetteer lacks.
     """
     gazetteer = load_gazetteer()
+    progress(f"Checking rows: {len(raw):,}", 0.3)
     table = normalize(raw, dataset, gazetteer.country_code, gazetteer.country_name, layout,
                       mapping or {}, require_date)
     if not geocode:
         return table
+    unplaced = int(table.accepted["latitude"].isna().sum())
+    progress(f"Placing incidents without coordinates: {unplaced:,} of {len(table.accepted):,}",
+             0.5)
     return dataclasses.replace(table, accepted=geocode_incidents(
         table.accepted, gazetteer, online, store.overrides()))
 

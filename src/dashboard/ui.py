@@ -16,8 +16,11 @@ import html
 import json
 import os
 import re
+import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +29,14 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard import charts, store
-from dashboard.dataset import SAMPLE_PATH, combine, load_path, load_raw, unmapped
+from dashboard.dataset import (
+    SAMPLE_PATH,
+    Progress,
+    combine,
+    load_path,
+    load_raw,
+    unmapped,
+)
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import (
     MAX_SEARCH,
@@ -111,11 +121,68 @@ def file_digest(path: str, modified_ns: int, size: int) -> str:
     return digest.hexdigest()
 
 
-@st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=4)
-def load_cached(path: str, digest: str, saved: str, online: bool) -> Table:
-    """One loaded table per file content, saved choices (place fixes, column mappings)
-    and online setting, shared by every session (it is never mutated)."""
-    return load_path(path, online=configured() if online else None)
+@dataclass
+class SharedTables:
+    """Loaded tables shared by every session (never mutated), by what they were loaded
+    from; the most recently used few are kept. Not st.cache_resource, whose spinner
+    would say nothing of a load's stages for the half-minute a million rows take."""
+
+    size: int
+    tables: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    loading: dict = field(default_factory=dict)  # key -> the lock of its one load
+
+    def get(self, key: tuple) -> Table | None:
+        with self.lock:
+            if key in self.tables:
+                self.tables.move_to_end(key)
+            return self.tables.get(key)
+
+    def put(self, key: tuple, table: Table) -> None:
+        with self.lock:
+            self.tables[key] = table
+            while len(self.tables) > self.size:
+                self.tables.popitem(last=False)
+            self.loading.pop(key, None)
+
+
+@st.cache_resource
+def shared_tables() -> SharedTables:
+    return SharedTables(size=8)
+
+
+def loaded(key: tuple, name: str, load: Callable[[Progress], Table]) -> Table:
+    """The table ``load`` makes, loaded once for every session, with its stages shown
+    while it loads (a second session asking for it meanwhile waits for the first)."""
+    shared = shared_tables()
+    table = shared.get(key)
+    if table is not None:
+        return table
+    with shared.lock:
+        gate = shared.loading.setdefault(key, threading.Lock())
+    with gate:
+        table = shared.get(key)
+        if table is None:
+            box = st.empty()
+            bar = box.progress(0.0, text=f"Loading {plain(name)}…")
+            started = time.monotonic()
+
+            def progress(stage: str, done: float) -> None:
+                bar.progress(done, text=f"{plain(name)}: {plain(stage)}… "
+                                        f"({time.monotonic() - started:.0f} s)")
+
+            table = load(progress)
+            box.empty()
+            shared.put(key, table)
+    return table
+
+
+def load_base(path: Path, digest: str, saved: str, online: bool) -> Table:
+    """The dataset the page opened with, per file content, saved choices (place fixes,
+    column mappings) and online setting."""
+    return loaded(("base", str(path), digest, saved, online), path.name,
+                  lambda progress: load_path(path, online=configured() if online else None,
+                                             progress=progress))
 
 
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=32)
@@ -124,11 +191,12 @@ def read_upload(digest: str, name: str, _data: bytes) -> pd.DataFrame:
     return read_table(_data, name)
 
 
-@st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=32)
-def load_upload(digest: str, name: str, mapping: tuple[tuple[str, str], ...],
-                saved: str, online: bool, _raw: pd.DataFrame) -> Table:
-    return load_raw(_raw, name, mapping=dict(mapping),
-                    online=configured() if online else None, digest=digest)
+def load_upload(digest: str, name: str, mapping: dict[str, str], saved: str, online: bool,
+                raw: pd.DataFrame) -> Table:
+    return loaded(("upload", digest, name, json.dumps(mapping, sort_keys=True), saved, online),
+                  name, lambda progress: load_raw(raw, name, mapping=mapping,
+                                                  online=configured() if online else None,
+                                                  digest=digest, progress=progress))
 
 
 def online_ui() -> bool:
@@ -255,8 +323,7 @@ def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
                 continue
             if mapping:
                 mappings[file.name] = mapping
-            tables.append(load_upload(digest, file.name, tuple(sorted(mapping.items())),
-                                      saved, online, raw))
+            tables.append(load_upload(digest, file.name, mapping, saved, online, raw))
         except LoaderError as error:
             st.sidebar.error(plain(error))
     # A user's file is rarely meant to be mixed with the bundled IS sample; beside a
@@ -745,7 +812,7 @@ def main() -> None:
         try:
             stat = path.stat()
             digest = file_digest(str(path), stat.st_mtime_ns, stat.st_size)
-            tables.insert(0, load_cached(str(path), digest, saved, online))
+            tables.insert(0, load_base(path, digest, saved, online))
         except (LoaderError, OSError) as error:
             st.error(plain(f"Could not load {path.name}: {error}"))
     if not tables:
