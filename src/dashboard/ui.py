@@ -154,6 +154,9 @@ def shared_tables() -> SharedTables:
 def loaded(key: tuple, name: str, load: Callable[[Progress], Table]) -> Table:
     """The table ``load`` makes, loaded once for every session, with its stages shown
     while it loads (a second session asking for it meanwhile waits for the first)."""
+    # The slot is drawn on every run, loading or not: an element that comes and goes
+    # before the map shifts it, and the browser then draws it anew at its first view.
+    box = st.empty()
     shared = shared_tables()
     table = shared.get(key)
     if table is not None:
@@ -163,7 +166,6 @@ def loaded(key: tuple, name: str, load: Callable[[Progress], Table]) -> Table:
     with gate:
         table = shared.get(key)
         if table is None:
-            box = st.empty()
             bar = box.progress(0.0, text=f"Loading {plain(name)}…")
             started = time.monotonic()
 
@@ -724,8 +726,9 @@ def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, layer: str
     # Everything is computed before anything is drawn, and the window is recorded only
     # once its map is: a run cut short by a click (Pause) leaves the screen and the
     # recorded window in step.
+    line = st.empty()  # drawn while not playing too, so the map keeps its place
     if window:
-        st.markdown(f"**{window}**")
+        line.markdown(f"**{window}**")
     st.write(charts.summarise(shown, shown_filters.start, shown_filters.end))
     figures_ui(shown)
     event = st.pydeck_chart(incident_map.deck, height=520, key="map", on_select="rerun",
