@@ -4,6 +4,8 @@ The table is built by ``scripts/build_gazetteer.py`` from GeoNames (via geonames
 CC BY 4.0) and countrystatecity (ODbL) and committed as ``data/gazetteer.parquet``; the
 hand-kept ``data/gazetteer_additions.csv`` is read on every load so a fix there needs no
 rebuild. One row per (name key, place): a place with five spellings has five rows.
+Entries from the additions are marked ``added``: a person chose them, so among namesakes
+the geocoder ranks them first (see ``geocode.rank``).
 """
 
 from __future__ import annotations
@@ -116,10 +118,14 @@ def split_type_word(key: str) -> tuple[str, str | None]:
 class Gazetteer:
     """Name keys to candidate places, plus the country table used for hints."""
 
-    entries: pd.DataFrame  # GAZETTEER_COLUMNS, kind categorical
+    entries: pd.DataFrame  # GAZETTEER_COLUMNS and ``added``, kind categorical
     countries: pd.DataFrame  # one row per country: country_code, name, latitude, longitude
     codes_by_key: dict[str, str]  # any known spelling of a country -> ISO alpha-2
     names_by_code: dict[str, str]  # ISO alpha-2 -> the one English name we show
+    # Any spelling of an admin-1 region -> the countries with a region of that name
+    # ("northern ireland" -> GB; "punjab" -> IN, PK).
+    regions_by_key: dict[str, tuple[str, ...]]
+    keys: frozenset[str]  # every name key, of any kind
 
     def country_code(self, name: object) -> str | None:
         """The ISO alpha-2 code for a country name or code in any spelling we know."""
@@ -127,6 +133,14 @@ class Gazetteer:
         if len(key) == 2 and key.upper() in self.names_by_code:
             return key.upper()
         return self.codes_by_key.get(key)
+
+    def region_countries(self, name: object) -> tuple[str, ...]:
+        """The countries holding an admin-1 region of this name; () if none does."""
+        return self.regions_by_key.get(normalize_name(name), ())
+
+    def is_name(self, text: object) -> bool:
+        """True where the whole text is a name the gazetteer knows, of any kind."""
+        return normalize_name(text) in self.keys
 
     def country_name(self, code: str) -> str | None:
         return self.names_by_code.get(code)
@@ -147,7 +161,8 @@ def read_additions(path: Path = ADDITIONS_PATH) -> pd.DataFrame:
 @cache
 def load_gazetteer(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH) -> Gazetteer:
     """Read the built gazetteer once per process; it is read-only afterwards."""
-    entries = pd.concat([pd.read_parquet(path), read_additions(additions)], ignore_index=True)
+    entries = pd.concat([pd.read_parquet(path).assign(added=False),
+                         read_additions(additions).assign(added=True)], ignore_index=True)
     entries["kind"] = entries["kind"].astype(pd.CategoricalDtype(KINDS))
     # Stored as float32 to keep the file small; 5 decimals (about 1 m) is all it holds.
     entries[["latitude", "longitude"]] = entries[["latitude", "longitude"]].astype(
@@ -158,11 +173,16 @@ def load_gazetteer(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH
     countries = country_keys[main].drop_duplicates("country_code")[
         ["country_code", "name", "latitude", "longitude"]
     ].reset_index(drop=True)
+    regions = entries.loc[entries["kind"] == "admin1", ["key", "country_code"]].astype(str)
+    regions = regions.drop_duplicates().sort_values(["key", "country_code"])
     return Gazetteer(
         entries=entries,
         countries=countries,
         codes_by_key=dict(zip(country_keys["key"], country_keys["country_code"], strict=True)),
         names_by_code=dict(zip(countries["country_code"], countries["name"], strict=True)),
+        regions_by_key={key: tuple(codes) for key, codes
+                        in regions.groupby("key", sort=False)["country_code"]},
+        keys=frozenset(entries["key"]),
     )
 
 
