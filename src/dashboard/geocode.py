@@ -20,11 +20,12 @@ attempt's candidates are ranked, lowest first:
     a smaller place elsewhere                        3
 
 then a hand-kept addition before bulk namesakes, then a town of 20,000+ before smaller
-ones, then the one nearest the row's district point, then population. A candidate outside the row's country never wins: "Niger"
-in a row for Nigeria is Niger State, and with no country at all it is the country Niger.
-Namesakes far from the row's district or region are dropped (see `rank`); a text that
-matches nothing, however spelled, may match a place one letter off near its district
-(`near_spellings`). The precision reported is the coarser of what matched and what the
+ones, then the one nearest the row's district point, then population. A candidate
+outside the row's country never wins: "Niger" in a row for Nigeria is Niger State, and
+with no country at all it is the country Niger. Namesakes far from the row's district or
+region are dropped, or ranked after the rest for a region the text names (see `rank`);
+a text that matches nothing, however spelled, may match a place one letter off near its
+district (`near_spellings`). The precision reported is the coarser of what matched and what the
 text named: a village placed by its district's town is `admin2`, not `place`. With no
 country hint, a best candidate that ties with candidates in other countries is flagged
 ambiguous (Gao); so is one with an equal namesake in its own country that nothing in
