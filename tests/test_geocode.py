@@ -313,13 +313,15 @@ def test_a_hand_kept_addition_is_not_outranked_by_bulk_namesakes(row, point):
 @pytest.mark.parametrize(
     ("row", "ambiguous"),
     [
-        # Two Bankis in Nigeria, small towns both (Borno's and one in Niger State).
+        # Two Bankis in Borno 47 km apart: a town of 5,000 and an OpenStreetMap village.
         (("Banki", None, None, "NG"), True),
         (("Banki, Nigeria", None, None, None), True),
         # The row's district decides: the Banki in Bama LGA.
         (("Banki", "Bama", "Borno", "NG"), False),
         # Pittsburg, California has "Pittsburgh" only as an alternate name.
         (("Pittsburgh", None, None, "US"), False),
+        # A town of 14,000 is not made doubtful by a settlement of its name in Maiduguri.
+        (("Dapchi", None, None, "NG"), False),
     ],
 )
 def test_namesakes_in_one_country_that_the_row_cannot_tell_apart_are_ambiguous(row,

@@ -52,9 +52,10 @@ from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 BIG_PLACE = 20_000
 # Namesakes in one country are equally likely meanings when neither is ten times the
 # other; a place of unknown population (most OpenStreetMap villages) counts as this big,
-# so a town of BIG_PLACE outranks it and a village does not.
+# so a town of 10,000 outranks it (Dapchi, not a ward of Maiduguri named after it) and a
+# village does not.
 STANDING = 10
-UNKNOWN_SIZE = BIG_PLACE // STANDING
+UNKNOWN_SIZE = 1_000
 # Namesakes nearer than this are one place as two sources give it, or close enough: the
 # accuracy benchmark counts a point this near as right.
 SAME_PLACE_KM = 25
