@@ -14,7 +14,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -122,10 +122,6 @@ class Gazetteer:
     countries: pd.DataFrame  # one row per country: country_code, name, latitude, longitude
     codes_by_key: dict[str, str]  # any known spelling of a country -> ISO alpha-2
     names_by_code: dict[str, str]  # ISO alpha-2 -> the one English name we show
-    # Any spelling of an admin-1 region -> the countries with a region of that name
-    # ("northern ireland" -> GB; "punjab" -> IN, PK).
-    regions_by_key: dict[str, tuple[str, ...]]
-    keys: frozenset[str]  # every name key, of any kind
 
     def country_code(self, name: object) -> str | None:
         """The ISO alpha-2 code for a country name or code in any spelling we know."""
@@ -135,12 +131,28 @@ class Gazetteer:
         return self.codes_by_key.get(key)
 
     def region_countries(self, name: object) -> tuple[str, ...]:
-        """The countries holding an admin-1 region of this name; () if none does."""
+        """The countries holding an admin-1 region of this name ("northern ireland" -> GB;
+        "punjab" -> IN, PK); () if none does."""
         return self.regions_by_key.get(normalize_name(name), ())
 
     def is_name(self, text: object) -> bool:
         """True where the whole text is a name the gazetteer knows, of any kind."""
         return normalize_name(text) in self.keys
+
+    # Built on first use, not on load: the app's first page needs neither.
+    @cached_property
+    def regions_by_key(self) -> dict[str, tuple[str, ...]]:
+        regions = self.entries.loc[self.entries["kind"] == "admin1", ["key", "country_code"]]
+        regions = regions.astype(str).drop_duplicates().sort_values(["key", "country_code"])
+        by_key: dict[str, tuple[str, ...]] = {}
+        for key, code in zip(regions["key"].tolist(), regions["country_code"].tolist(),
+                             strict=True):
+            by_key[key] = (*by_key.get(key, ()), code)
+        return by_key
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.entries["key"].to_numpy(dtype=object))
 
     def country_name(self, code: str) -> str | None:
         return self.names_by_code.get(code)
@@ -173,16 +185,11 @@ def load_gazetteer(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH
     countries = country_keys[main].drop_duplicates("country_code")[
         ["country_code", "name", "latitude", "longitude"]
     ].reset_index(drop=True)
-    regions = entries.loc[entries["kind"] == "admin1", ["key", "country_code"]].astype(str)
-    regions = regions.drop_duplicates().sort_values(["key", "country_code"])
     return Gazetteer(
         entries=entries,
         countries=countries,
         codes_by_key=dict(zip(country_keys["key"], country_keys["country_code"], strict=True)),
         names_by_code=dict(zip(countries["country_code"], countries["name"], strict=True)),
-        regions_by_key={key: tuple(codes) for key, codes
-                        in regions.groupby("key", sort=False)["country_code"]},
-        keys=frozenset(entries["key"]),
     )
 
 
