@@ -3,8 +3,9 @@ import math
 import pandas as pd
 import pytest
 
+from dashboard.cli import main
 from dashboard.gazetteer import load_gazetteer, loose_key, normalize_name, split_type_word
-from dashboard.geocode import geocode, one_edit_apart, resolve
+from dashboard.geocode import geocode, needing_review, one_edit_apart, resolve
 
 
 def km(lat1, lon1, lat2, lon2):
@@ -273,3 +274,109 @@ def test_a_near_spelling_needs_the_rows_district():
 )
 def test_one_edit_apart(first, second, apart):
     assert one_edit_apart(first, second) is apart
+
+
+# Baga on Lake Chad, as data/gazetteer_additions.csv keeps it; OpenStreetMap and GeoNames
+# also hold a Baga in Sokoto State and one 65 km south of the lake, none with a population.
+LAKE_CHAD_BAGA = (13.117, 13.833)
+
+
+def incidents(rows: list[tuple]) -> pd.DataFrame:
+    """Rows with no point yet: (place, admin2, admin1, country_code)."""
+    frame = pd.DataFrame(rows, columns=["place", "admin2", "admin1", "country_code"])
+    return frame.assign(
+        event_id=[f"e{i}" for i in range(len(frame))], country=None,
+        latitude=float("nan"), longitude=float("nan"),
+        geo_precision=pd.Categorical([None] * len(frame)),
+        geo_method=pd.Categorical([None] * len(frame)), geo_ambiguous=False,
+    ).astype({"place": "string", "admin2": "string", "admin1": "string",
+              "country_code": "string", "country": "string"})
+
+
+@pytest.mark.parametrize(
+    ("row", "point"),
+    [
+        (("Baga", None, None, "NG"), LAKE_CHAD_BAGA),  # nothing else in the row
+        (("Baga", None, "Borno", "NG"), LAKE_CHAD_BAGA),  # two Bagas in Borno: the kept one
+        (("Baga, Nigeria", None, None, None), LAKE_CHAD_BAGA),
+        # The row's region points elsewhere: the Baga in Sokoto State, not the kept one.
+        (("Baga", None, "Sokoto", "NG"), (13.026, 5.173)),
+    ],
+)
+def test_a_hand_kept_addition_is_not_outranked_by_bulk_namesakes(row, point):
+    result = resolve(query(*row), load_gazetteer()).iloc[0]
+    assert result["geo_precision"] == "place"
+    assert not result["geo_ambiguous"]
+    assert km(result["latitude"], result["longitude"], *point) < 5
+
+
+@pytest.mark.parametrize(
+    ("row", "ambiguous"),
+    [
+        # Two Bankis in Borno 47 km apart: a town of 5,000 and an OpenStreetMap village.
+        (("Banki", None, None, "NG"), True),
+        (("Banki, Nigeria", None, None, None), True),
+        # The row's district decides: the Banki in Bama LGA.
+        (("Banki", "Bama", "Borno", "NG"), False),
+        # Pittsburg, California has "Pittsburgh" only as an alternate name.
+        (("Pittsburgh", None, None, "US"), False),
+        # A town of 14,000 is not made doubtful by a settlement of its name in Maiduguri.
+        (("Dapchi", None, None, "NG"), False),
+    ],
+)
+def test_namesakes_in_one_country_that_the_row_cannot_tell_apart_are_ambiguous(row,
+                                                                                 ambiguous):
+    gazetteer = load_gazetteer()
+    placed = geocode(incidents([row]), gazetteer)
+    assert bool(placed["geo_ambiguous"].iloc[0]) is ambiguous
+    review = needing_review(placed, gazetteer)
+    assert (row[0] in review["place"].tolist()) is ambiguous
+    # The country is certain even when the town is not: it is still learned.
+    assert placed["country_code"].iloc[0] == (row[3] or "NG")
+
+
+@pytest.mark.parametrize(
+    ("place", "country", "precision", "point"),
+    [
+        ("Belfast, Northern Ireland", "GB", "place", (54.60, -5.93)),
+        ("Derry, Northern Ireland", "GB", "place", (55.00, -7.31)),
+        ("Xyzzy, Northern Ireland", "GB", "admin1", None),  # the region, not Ireland
+        ("Northern Ireland", "GB", "admin1", None),  # holds a country's name; is none
+        ("Glasgow, Scotland", "GB", "place", (55.86, -4.26)),
+        ("Hebron, West Bank", "PS", "place", (31.53, 35.09)),
+        ("Gaza City, Gaza Strip", "PS", "place", (31.50, 34.47)),
+        ("Laayoune, Western Sahara", "EH", "place", (27.14, -13.19)),
+        ("Grozny, Chechnya", "RU", "place", (43.31, 45.69)),
+        ("Lake Chad", "TD", "place", (13.0, 14.0)),  # not "Lake" in Chad
+        ("Ciudad de Guatemala, Guatemala", "GT", "place", (14.64, -90.51)),
+        # Kashmir and Kurdistan are regions of two countries each: no country at all
+        # rather than India's or Iran's.
+        ("Xyzzy, Kashmir", None, "admin1", None),
+        ("Xyzzy, Kurdistan", None, "admin1", None),
+        ("Muzaffarabad, Kashmir", "PK", "place", (34.37, 73.47)),
+    ],
+)
+def test_a_part_naming_a_region_gives_its_country_or_none(place, country, precision, point):
+    gazetteer = load_gazetteer()
+    placed = geocode(incidents([(place, None, None, None)]), gazetteer).iloc[0]
+    assert placed["geo_precision"] == precision
+    assert (placed["country_code"] if pd.notna(placed["country_code"]) else None) == country
+    assert bool(placed["geo_ambiguous"]) is (country is None)
+    if point:
+        assert km(placed["latitude"], placed["longitude"], *point) < 10
+
+
+def test_geocode_command_places_baga_and_belfast(write_csv, tmp_path):
+    with_country = write_csv("place,country,admin1\nBaga,Nigeria,Borno\nBaga,Nigeria,\n",
+                             "baga.csv")
+    without_country = write_csv('place\n"Belfast, Northern Ireland"\n', "belfast.csv")
+    for source in (with_country, without_country):
+        assert main(["geocode", str(source), "-o", str(tmp_path / source.name)]) == 0
+    baga = pd.read_csv(tmp_path / "baga.csv")
+    for _, row in baga.iterrows():
+        assert row["geo_ambiguous"] or km(row["latitude"], row["longitude"],
+                                          *LAKE_CHAD_BAGA) < 25
+    assert km(baga["latitude"][0], baga["longitude"][0], *LAKE_CHAD_BAGA) < 25
+    belfast = pd.read_csv(tmp_path / "belfast.csv").iloc[0]
+    assert belfast["country"] == "United Kingdom"
+    assert km(belfast["latitude"], belfast["longitude"], 54.597, -5.930) < 25

@@ -4,6 +4,8 @@ The table is built by ``scripts/build_gazetteer.py`` from GeoNames (via geonames
 CC BY 4.0) and countrystatecity (ODbL) and committed as ``data/gazetteer.parquet``; the
 hand-kept ``data/gazetteer_additions.csv`` is read on every load so a fix there needs no
 rebuild. One row per (name key, place): a place with five spellings has five rows.
+Entries from the additions are marked ``added``: a person chose them, so among namesakes
+the geocoder ranks them first (see ``geocode.rank``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +118,7 @@ def split_type_word(key: str) -> tuple[str, str | None]:
 class Gazetteer:
     """Name keys to candidate places, plus the country table used for hints."""
 
-    entries: pd.DataFrame  # GAZETTEER_COLUMNS, kind categorical
+    entries: pd.DataFrame  # GAZETTEER_COLUMNS and ``added``, kind categorical
     countries: pd.DataFrame  # one row per country: country_code, name, latitude, longitude
     codes_by_key: dict[str, str]  # any known spelling of a country -> ISO alpha-2
     names_by_code: dict[str, str]  # ISO alpha-2 -> the one English name we show
@@ -127,6 +129,30 @@ class Gazetteer:
         if len(key) == 2 and key.upper() in self.names_by_code:
             return key.upper()
         return self.codes_by_key.get(key)
+
+    def region_countries(self, name: object) -> tuple[str, ...]:
+        """The countries holding an admin-1 region of this name ("northern ireland" -> GB;
+        "punjab" -> IN, PK); () if none does."""
+        return self.regions_by_key.get(normalize_name(name), ())
+
+    def is_name(self, text: object) -> bool:
+        """True where the whole text is a name the gazetteer knows, of any kind."""
+        return normalize_name(text) in self.keys
+
+    # Built on first use, not on load: the app's first page needs neither.
+    @cached_property
+    def regions_by_key(self) -> dict[str, tuple[str, ...]]:
+        regions = self.entries.loc[self.entries["kind"] == "admin1", ["key", "country_code"]]
+        regions = regions.astype(str).drop_duplicates().sort_values(["key", "country_code"])
+        by_key: dict[str, tuple[str, ...]] = {}
+        for key, code in zip(regions["key"].tolist(), regions["country_code"].tolist(),
+                             strict=True):
+            by_key[key] = (*by_key.get(key, ()), code)
+        return by_key
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.entries["key"].to_numpy(dtype=object))
 
     def country_name(self, code: str) -> str | None:
         return self.names_by_code.get(code)
@@ -147,7 +173,8 @@ def read_additions(path: Path = ADDITIONS_PATH) -> pd.DataFrame:
 @cache
 def load_gazetteer(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH) -> Gazetteer:
     """Read the built gazetteer once per process; it is read-only afterwards."""
-    entries = pd.concat([pd.read_parquet(path), read_additions(additions)], ignore_index=True)
+    entries = pd.concat([pd.read_parquet(path).assign(added=False),
+                         read_additions(additions).assign(added=True)], ignore_index=True)
     entries["kind"] = entries["kind"].astype(pd.CategoricalDtype(KINDS))
     # Stored as float32 to keep the file small; 5 decimals (about 1 m) is all it holds.
     entries[["latitude", "longitude"]] = entries[["latitude", "longitude"]].astype(

@@ -6,7 +6,8 @@ constrained by the row's country -> the country's own point -> unresolved. Each 
 
 Ranking, the part worth explaining. The place text is split into attempts, tried in
 order: its comma-separated parts ("Ménaka, Mali"; a trailing part that names a country
-becomes the country hint when the row has none), each with its alternatives ("Kobane/Ayn
+becomes the country hint when the row has none, and so does one naming an admin-1 region
+of one country only, "Belfast, Northern Ireland"), each with its alternatives ("Kobane/Ayn
 al Arab", "Al-Rai (Choban Bey)"); then the row's admin2 and admin1 columns. Each
 attempt is looked up by its normalised key, and only if no attempt matches, by its
 consonant skeleton (transliterations that differ in vowels: "Sayyeda Zeinab"). An
@@ -18,15 +19,17 @@ attempt's candidates are ranked, lowest first:
     an admin-1 region                                2
     a smaller place elsewhere                        3
 
-then a town of 20,000+ before smaller ones, then the one nearest the row's district (or
-region) point, then population. A candidate outside the row's country never wins: "Niger"
-in a row for Nigeria is Niger State, and with no country at all it is the country Niger.
-Namesakes far from the row's district or region are dropped (see `rank`); a text that
-matches nothing, however spelled, may match a place one letter off near its district
-(`near_spellings`). The precision reported is the coarser of what matched and what the
+then a hand-kept addition before bulk namesakes, then a town of 20,000+ before smaller
+ones, then the one nearest the row's district point, then population. A candidate
+outside the row's country never wins: "Niger" in a row for Nigeria is Niger State, and
+with no country at all it is the country Niger. Namesakes far from the row's district or
+region are dropped, or ranked after the rest for a region the text names (see `rank`);
+a text that matches nothing, however spelled, may match a place one letter off near its
+district (`near_spellings`). The precision reported is the coarser of what matched and what the
 text named: a village placed by its district's town is `admin2`, not `place`. With no
 country hint, a best candidate that ties with candidates in other countries is flagged
-ambiguous (Gao).
+ambiguous (Gao); so is one with an equal namesake in its own country that nothing in
+the row tells apart (two villages called Baga; see `ambiguous`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,15 @@ from dashboard.online import OnlineGeocoder
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
 BIG_PLACE = 20_000
+# Namesakes in one country are equally likely meanings when neither is ten times the
+# other; a place of unknown population (most OpenStreetMap villages) counts as this big,
+# so a town of 10,000 outranks it (Dapchi, not a ward of Maiduguri named after it) and a
+# village does not.
+STANDING = 10
+UNKNOWN_SIZE = 1_000
+# Namesakes nearer than this are one place as two sources give it, or close enough: the
+# accuracy benchmark counts a point this near as right.
+SAME_PLACE_KM = 25
 # Most admin-1 regions fit in this radius around their point (Borno, Nineveh, Tillabéri).
 ANCHOR_KM = 300
 # Most districts (admin-2) fit in this radius around their main town (Bama, Albu Kamal).
@@ -131,11 +143,11 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
     for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
     # "Mosul, Iraq" in a table with no country column: the place names the country, and
-    # the country filter should find the row. Not when the name is ambiguous: the user
-    # should decide, in the review panel, which Palma it is.
+    # the country filter should find the row. Not when namesakes in several countries tie
+    # (`resolve` leaves the country empty): the user should decide, in the review panel,
+    # which Palma it is.
     learned = pd.Series(pd.NA, index=out.index, dtype="string")
-    learned[todo] = filled["found_country_code"].astype("string").where(
-        ~filled["geo_ambiguous"].astype("boolean").fillna(False))
+    learned[todo] = filled["found_country_code"].astype("string")
     learned = learned.where(out["country_code"].isna())
     out["country_code"] = out["country_code"].fillna(learned)
     out["country"] = out["country"].fillna(learned.map(gazetteer.country_name,
@@ -176,7 +188,7 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     attempts = pd.DataFrame(
         [attempt for qid, row in enumerate(queries.itertuples(index=False))
          for attempt in plan_attempts(qid, row, gazetteer)],
-        columns=["qid", "order", "key", "prefer", "level", "hint", "village"],
+        columns=["qid", "order", "key", "prefer", "level", "hint", "village", "region"],
     )
     attempts = attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
     # Stricter spellings first: an attempt that matches by key is not looked up loosely,
@@ -202,19 +214,24 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
         missed = attempts[~pd.MultiIndex.from_frame(attempts[["qid", "order"]]).isin(matched)]
         found.append(rank(near_spellings(missed, gazetteer)))
     candidates = pd.concat(found, ignore_index=True)
+    # A hand-kept addition before its bulk namesakes of equal rank: the Baga on Lake Chad,
+    # not the OpenStreetMap Bagas elsewhere in Nigeria. A row whose region or district
+    # lies elsewhere has already dropped it or ranked it lower (see `rank`).
     candidates = candidates.assign(big=candidates["population"] >= BIG_PLACE).sort_values(
-        ["qid", "order", "rank", "big", "remoteness", "population"],
-        ascending=[True, True, True, False, True, False])
+        ["qid", "order", "rank", "added", "big", "remoteness", "population"],
+        ascending=[True, True, True, False, False, True, False])
     best = candidates.drop_duplicates("qid").set_index("qid")
+    unsure = ambiguous(candidates, best).reindex(queries.index, fill_value=False)
 
     result = queries.copy()
-    result["found_country_code"] = best["country_code"].astype("string")
+    # Which country, where namesakes in several tie, is the user's to say.
+    result["found_country_code"] = best["country_code"].astype("string").where(
+        ~unsure["abroad"])
     result["latitude"] = best["latitude"].astype("float64")
     result["longitude"] = best["longitude"].astype("float64")
     result["geo_precision"] = coarser(best["kind"].astype("string"), best["level"])
     result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string")
-    result["geo_ambiguous"] = ambiguous(candidates, best).reindex(result.index,
-                                                                  fill_value=False)
+    result["geo_ambiguous"] = unsure["abroad"] | unsure["at_home"]
     # Nothing matched the place text: the row's country is still worth a point.
     hints = attempts.drop_duplicates("qid").set_index("qid")["hint"].reindex(result.index)
     countries = gazetteer.countries.set_index("country_code")
@@ -292,11 +309,20 @@ def one_edit_apart(first: str, second: str) -> bool:
 
 def admin1_anchors(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """Per query, the point of the admin-1 region its row names, where the gazetteer has it,
-    and of the district (admin-2) it names, where that is found within the region."""
-    named = attempts[attempts["level"] == "admin1"].merge(
-        gazetteer.entries[gazetteer.entries["kind"] == "admin1"], on="key")
+    and of the district (admin-2) it names, where that is found within the region.
+
+    A region named only at the end of the place text ("Columbus, Ohio") is a softer
+    anchor (``anchor_soft``): the row's admin-1 column is the region as its source coded
+    it; the text's may be a region of Ontario's size, far bigger than ANCHOR_KM.
+    """
+    named = pd.concat([
+        attempts[attempts["level"] == "admin1"].assign(anchor_soft=False),
+        attempts[attempts["region"].notna()].drop_duplicates("qid").assign(
+            key=lambda texts: texts["region"], anchor_soft=True),
+    ]).merge(gazetteer.entries[gazetteer.entries["kind"] == "admin1"], on="key")
     named = named[named["hint"].isna() | (named["country_code"] == named["hint"])]
-    anchors = named.drop_duplicates("qid").set_index("qid")[["latitude", "longitude"]]
+    anchors = named.sort_values(["qid", "anchor_soft"], kind="stable").drop_duplicates(
+        "qid").set_index("qid")[["latitude", "longitude", "anchor_soft"]]
     anchors = anchors.rename(columns={"latitude": "anchor_lat", "longitude": "anchor_lon"})
     districts = attempts[attempts["level"] == "admin2"].join(anchors, on="qid").merge(
         gazetteer.entries[gazetteer.entries["kind"].isin(["admin2", "place"])], on="key")
@@ -331,14 +357,17 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # the row's district or region places it better than a namesake 400 km away.
     from_region = distance_km(candidates["latitude"], candidates["longitude"],
                               candidates["anchor_lat"], candidates["anchor_lon"])
-    far = from_region > ANCHOR_KM
+    beyond = from_region > ANCHOR_KM
+    soft = candidates["anchor_soft"].astype("boolean").fillna(False).astype(bool)
+    far = beyond & ~soft
     # The same within the district the row names, on its scale: a nearer namesake wins
     # (the Sabon Gari in Damboa LGA, not the bigger one in Kano), and one far outside it
     # is not the place meant.
     from_district = distance_km(candidates["latitude"], candidates["longitude"],
                                 candidates["district_lat"], candidates["district_lon"])
     candidates["outside"] = (kind == "place") & (from_district > DISTRICT_KM)
-    candidates["rank"] = ranks.mask(candidates["outside"], ranks + 0.5)
+    # Beyond a region the text names: ranked after the namesakes within it, not ruled out.
+    candidates["rank"] = ranks.mask(candidates["outside"] | (beyond & soft), ranks + 0.5)
     # Unless the gazetteer lacks the district and found only a small town of its name,
     # itself perhaps a namesake (Bade LGA: a village 290 km from Gashua, its seat): a big
     # town inside the row's region is surer than that.
@@ -363,12 +392,37 @@ def distance_km(lat1, lon1, lat2, lon2) -> pd.Series:
     return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
 
 
-def ambiguous(candidates: pd.DataFrame, best: pd.DataFrame) -> pd.Series:
-    """True where the best candidate has an equal in another country and no hint decided."""
-    best_keys = best[["order", "rank"]].reset_index()
-    ties = candidates.merge(best_keys, on=["qid", "order", "rank"])
-    ties = ties[ties["hint"].isna()]
-    return ties.groupby("qid")["country_code"].nunique() > 1
+def ambiguous(candidates: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
+    """Per query, whether the best candidate has an equal the row does not rule out:
+    in another country, with no hint to decide (`abroad`: Gao in Mali or Burkina Faso),
+    or in its own country (`at_home`: two villages called Baga in Nigeria, and a row that
+    names no district to choose by).
+
+    At home an equal is a namesake of the same kind and called the same (not a place that
+    has the name only as an alternate: Pittsburg, California is also "Pittsburgh"), more
+    than SAME_PLACE_KM away (nearer, it is the same place as two sources give it, or near
+    enough) and of comparable standing: a city is not made doubtful by a hamlet of its
+    name. A hand-kept addition is the place meant by its name in its country, so it has
+    no equal there.
+    """
+    ties = candidates.merge(best[["order", "rank"]].reset_index(), on=["qid", "order", "rank"])
+    abroad = ties[ties["hint"].isna()].groupby("qid")["country_code"].nunique() > 1
+    ties = ties.join(best[["country_code", "kind", "name", "latitude", "longitude",
+                           "population", "added"]].add_suffix("_best"), on="qid")
+    ties = ties[(ties["country_code"] == ties["country_code_best"])
+                & (ties["kind"] == ties["kind_best"]) & ~ties["added_best"]
+                & ties["district_lat"].isna()]
+    apart = distance_km(ties["latitude"], ties["longitude"], ties["latitude_best"],
+                        ties["longitude_best"]) > SAME_PLACE_KM
+    sizes = np.maximum(ties["population"], UNKNOWN_SIZE)
+    best_sizes = np.maximum(ties["population_best"], UNKNOWN_SIZE)
+    comparable = np.maximum(sizes, best_sizes) < STANDING * np.minimum(sizes, best_sizes)
+    at_home = ties[apart & comparable]
+    at_home = at_home[at_home["name"].map(normalize_name)
+                      == at_home["name_best"].map(normalize_name)]
+    at_home = at_home.groupby("qid").size() > 0
+    return pd.DataFrame({"abroad": abroad.reindex(best.index, fill_value=False),
+                         "at_home": at_home.reindex(best.index, fill_value=False)})
 
 
 def coarser(kind: pd.Series, level: pd.Series) -> pd.Series:
@@ -386,13 +440,26 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     while len(parts) > 1 and gazetteer.country_code(parts[-1]):
         hint = hint or gazetteer.country_code(parts[-1])
         parts.pop()
-    # "Baghdad Iraq", "Kibirizi Democratic Republic of Congo": the same without the comma.
+    # "Belfast, Northern Ireland", "Hebron, West Bank": one that names an admin-1 region (a
+    # constituent country, a disputed territory) gives its country where only one country
+    # has a region of that name: "Punjab" and "Kashmir" are in two, and a row is better
+    # left without a country than given the wrong one. It also ranks namesakes near the
+    # region first (see `rank`), and stays a place to try.
+    codes = gazetteer.region_countries(parts[-1]) if len(parts) > 1 else ()
+    hint = hint or (codes[0] if len(codes) == 1 else None)
+    region = normalize_name(parts[-1]) if codes else None
+    # "Baghdad Iraq", "Kibirizi Democratic Republic of Congo": a country without the comma.
+    # Only as the whole tail: a longer name that ends in a country's ("Northern Ireland",
+    # "New Mexico", "Lake Chad") is that name, not the country.
     if parts and not gazetteer.country_code(parts[-1]):
         words = parts[-1].split()
-        for size in range(min(COUNTRY_WORDS, len(words) - 1), 0, -1):
-            code = gazetteer.country_code(" ".join(words[-size:]))
-            if code and (hint is None or code == hint):
+        for size in range(min(COUNTRY_WORDS, len(words)), 0, -1):
+            tail = " ".join(words[-size:])
+            code = gazetteer.country_code(tail)
+            if code and size < len(words) and (hint is None or code == hint):
                 hint, parts[-1] = code, " ".join(words[:-size])
+                break
+            if gazetteer.is_name(tail):
                 break
     texts = [(variant, "place") for part in parts
              for alternative in ALTERNATIVES.split(part)
@@ -405,8 +472,8 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
         key, prefer = split_type_word(folded)
         village = key != folded and folded.rpartition(" ")[2] in VILLAGE_WORDS
         if key:
-            attempts.append((qid, order, key, prefer, level, hint, village))
-    return attempts or [(qid, 0, "", None, "place", hint, False)]
+            attempts.append((qid, order, key, prefer, level, hint, village, region))
+    return attempts or [(qid, 0, "", None, "place", hint, False, region)]
 
 
 def variants(text: str) -> list[str]:
