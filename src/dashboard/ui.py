@@ -92,6 +92,7 @@ PLAYBACK_INDEX = "playback_index"  # the window on screen; None when not playing
 PLAYBACK_DUE = "playback_due"  # when (time.monotonic()) the next window is due
 MAP_VIEW = "map_view"
 FITS = "fits"  # how often the user asked to fit the map again
+LINK_READ = "link_read"  # the link the page was opened with has been read
 SAVED_FIX = "saved_fix"  # what the last saved place fix was, said once after the rerun
 
 
@@ -523,8 +524,12 @@ def query_defaults(facts: Facts) -> tuple[Filters, str]:
     if layer not in LAYERS:
         notices.append(f"layer={layer!r} is not one of {', '.join(LAYERS)}; ignored.")
         layer = LAYERS[0]
-    for notice in notices:
-        st.sidebar.info(f"Link: {plain(notice)}")
+    # Only the link the page was opened with is the user's; later the URL is the page's
+    # own, and its old period would be "outside" new data.
+    if not st.session_state.get(LINK_READ):
+        for notice in notices:
+            st.sidebar.info(f"Link: {plain(notice)}")
+    st.session_state[LINK_READ] = True
     return default, layer
 
 
