@@ -110,3 +110,31 @@ def test_online_loads_are_not_kept(write_csv, tmp_path):
     dataset.load_path(write_csv(SMALL), online=online)
     assert snapshots() == []
     assert online.requests == 0
+
+
+TRICKY = {
+    "no row accepted": "date,place\nnever,Kabul\nnot a date,Gao\n",
+    "every coordinate missing": "date,place,latitude,longitude\n2021-06-12,Kabul,,\n"
+                                "2021-06-13,Nowhere at all,,\n",
+    "one row": "date,place\n2021-06-12,Kabul\n",
+    "a column all empty": "date,place,notes,fatalities\n2021-06-12,Kabul,,\n2021-06-13,Gao,,\n"
+                          "2021-06-14,Gao,,\n",
+    "extra columns": "date,place,colour,weight\n2021-06-12,Kabul,red,1\n2021-06-13,Gao,red,\n",
+    "rejects only by length": f"date,place\n2021-06-12,{'x' * 10_001}\n",
+    "ucdp codes, none accepted": "id,date_start,where_prec,best,latitude,longitude\n"
+                                 "1,never,1,3,33.3,44.4\n",
+}
+
+
+@pytest.mark.parametrize("name", TRICKY)
+def test_a_warm_table_equals_the_cold_one_cell_for_cell_and_type_for_type(write_csv,
+                                                                           monkeypatch, name):
+    path = write_csv(TRICKY[name])
+    cold = dataset.load_path(path)
+    monkeypatch.setattr(dataset, "read_table", lambda *args: pytest.fail("not from snapshot"))
+    warm = dataset.load_path(path)
+    for part in ("accepted", "rejected"):
+        # check_dtype compares a categorical's categories, used by a row or not.
+        pd.testing.assert_frame_equal(getattr(warm, part), getattr(cold, part),
+                                      check_dtype=True, check_categorical=True, check_exact=True)
+    assert_same(warm, cold)
