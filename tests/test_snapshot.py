@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pandas as pd
@@ -70,7 +71,8 @@ def test_a_fix_reaches_the_rows_through_a_fresh_snapshot(write_csv):
     assert (kabul["latitude"], kabul["longitude"], kabul["geo_method"]) == (1.5, 2.5, "manual")
 
 
-@pytest.mark.parametrize("damage", ["truncate", "delete_meta", "garbage_meta"])
+@pytest.mark.parametrize("damage", ["truncate", "delete_meta", "garbage_meta",
+                                    "categories_of_text"])
 def test_a_damaged_snapshot_is_made_again(write_csv, damage):
     path = write_csv(SMALL)
     first = dataset.load_path(path)
@@ -79,6 +81,10 @@ def test_a_damaged_snapshot_is_made_again(write_csv, damage):
         (saved / "accepted.parquet").write_bytes(b"PAR1\0\0")
     elif damage == "delete_meta":
         (saved / "table.json").unlink()
+    elif damage == "categories_of_text":
+        meta = json.loads((saved / "table.json").read_text())
+        meta["categories"]["event_id"] = ["a1"]
+        (saved / "table.json").write_text(json.dumps(meta))
     else:
         (saved / "table.json").write_text('{"layout": 3}')
     assert_same(dataset.load_path(path), first)

@@ -65,7 +65,8 @@ def read(key: str) -> Table | None:
                       rows_in=meta["rows_in"])
         os.utime(path)  # recently used: kept longest
         return table
-    except (OSError, ValueError, KeyError, TypeError, AssertionError, pa.ArrowException):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, AssertionError,
+            pa.ArrowException):
         shutil.rmtree(path, ignore_errors=True)  # unreadable: made again on this load
         return None
 
