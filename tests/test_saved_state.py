@@ -44,7 +44,7 @@ DAMAGED_MAPPINGS = {
 def home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv(store.HOME_ENV, str(home))
-    monkeypatch.setattr(store, "NOTICES", {})
+    monkeypatch.setattr(store, "NOTICES_BY_FILE", {})
     return home
 
 

@@ -13,7 +13,7 @@ from dashboard.dataset import combine, load_raw, unmapped
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv(store.HOME_ENV, str(tmp_path))
-    monkeypatch.setattr(store, "NOTICES", {})
+    monkeypatch.setattr(store, "NOTICES_BY_FILE", {})
     return tmp_path
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 HOME_ENV = "DASHBOARD_HOME"
 # What is wrong with each saved file, by file name, for the UI to tell the user about;
 # gone once the file reads well again (a fresh one was saved, or it was repaired).
-NOTICES: dict[str, str] = {}
+NOTICES_BY_FILE: dict[str, str] = {}
 MAPPINGS_FILE = "column_mappings.json"
 OVERRIDES_FILE = "place_overrides.json"
 
@@ -56,7 +56,7 @@ class SaveError(Exception):
 
 def notices() -> list[str]:
     """What the user should know about the saved files as they are now."""
-    return list(NOTICES.values())
+    return list(NOTICES_BY_FILE.values())
 
 
 def read_json(path: Path, default: object,
@@ -71,7 +71,7 @@ def read_json(path: Path, default: object,
         problem = error.strerror if isinstance(error, OSError) else str(error)
     else:
         if valid(value):
-            NOTICES.pop(path.name, None)
+            NOTICES_BY_FILE.pop(path.name, None)
             return value
         problem = "not laid out as this dashboard saves it"
     set_aside(path, problem)
@@ -86,12 +86,13 @@ def set_aside(path: Path, problem: str) -> None:
     except FileNotFoundError:  # another process set it aside first
         return
     except OSError as error:
-        NOTICES[path.name] = (f"{path} could not be read ({problem}) nor set aside "
-                              f"({error.strerror}); the entries in it are not used until it "
-                              "is repaired or removed.")
+        NOTICES_BY_FILE[path.name] = (
+            f"{path} could not be read ({problem}) nor set aside ({error.strerror}); the "
+            "entries in it are not used until it is repaired or removed.")
         return
-    NOTICES[path.name] = (f"{path.name} could not be read ({problem}) and was set aside as "
-                          f"{kept}; the entries in it are not used until it is repaired.")
+    NOTICES_BY_FILE[path.name] = (
+        f"{path.name} could not be read ({problem}) and was set aside as {kept}; the "
+        "entries in it are not used until it is repaired.")
 
 
 @contextlib.contextmanager
