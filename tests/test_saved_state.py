@@ -79,6 +79,13 @@ def test_damaged_fixes_are_set_aside_and_the_file_loads(home, write_csv, damage)
     assert "set aside" in store.notices()[0]
 
 
+def test_a_folder_where_the_fixes_file_should_be_is_set_aside(home, write_csv):
+    (home / store.OVERRIDES_FILE).mkdir(parents=True)
+    assert len(load(write_csv).accepted) == 2
+    assert [path.is_dir() for path in home.glob(f"{store.OVERRIDES_FILE}.corrupt-*")] == [True]
+    assert "Is a directory" in store.notices()[0]
+
+
 @pytest.mark.parametrize("damage", DAMAGED_MAPPINGS)
 def test_damaged_mappings_are_set_aside_and_the_file_loads(home, write_csv, damage):
     home.mkdir()

@@ -169,7 +169,7 @@ def overrides_fingerprint() -> str | None:
     """The fixes in force, for provenance: a hash of the file, None when there are none."""
     try:
         return "sha256:" + hashlib.sha256((home() / OVERRIDES_FILE).read_bytes()).hexdigest()[:16]
-    except OSError:  # none, or unreadable: then none are used either
+    except OSError:  # none, or not readable
         return None
 
 
