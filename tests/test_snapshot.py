@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pandas as pd
@@ -70,7 +71,8 @@ def test_a_fix_reaches_the_rows_through_a_fresh_snapshot(write_csv):
     assert (kabul["latitude"], kabul["longitude"], kabul["geo_method"]) == (1.5, 2.5, "manual")
 
 
-@pytest.mark.parametrize("damage", ["truncate", "delete_meta", "garbage_meta"])
+@pytest.mark.parametrize("damage", ["truncate", "delete_meta", "garbage_meta",
+                                    "categories_of_text"])
 def test_a_damaged_snapshot_is_made_again(write_csv, damage):
     path = write_csv(SMALL)
     first = dataset.load_path(path)
@@ -79,6 +81,10 @@ def test_a_damaged_snapshot_is_made_again(write_csv, damage):
         (saved / "accepted.parquet").write_bytes(b"PAR1\0\0")
     elif damage == "delete_meta":
         (saved / "table.json").unlink()
+    elif damage == "categories_of_text":
+        meta = json.loads((saved / "table.json").read_text())
+        meta["categories"]["event_id"] = ["a1"]
+        (saved / "table.json").write_text(json.dumps(meta))
     else:
         (saved / "table.json").write_text('{"layout": 3}')
     assert_same(dataset.load_path(path), first)
@@ -110,3 +116,31 @@ def test_online_loads_are_not_kept(write_csv, tmp_path):
     dataset.load_path(write_csv(SMALL), online=online)
     assert snapshots() == []
     assert online.requests == 0
+
+
+TRICKY = {
+    "no row accepted": "date,place\nnever,Kabul\nnot a date,Gao\n",
+    "every coordinate missing": "date,place,latitude,longitude\n2021-06-12,Kabul,,\n"
+                                "2021-06-13,Nowhere at all,,\n",
+    "one row": "date,place\n2021-06-12,Kabul\n",
+    "a column all empty": "date,place,notes,fatalities\n2021-06-12,Kabul,,\n2021-06-13,Gao,,\n"
+                          "2021-06-14,Gao,,\n",
+    "extra columns": "date,place,colour,weight\n2021-06-12,Kabul,red,1\n2021-06-13,Gao,red,\n",
+    "rejects only by length": f"date,place\n2021-06-12,{'x' * 10_001}\n",
+    "ucdp codes, none accepted": "id,date_start,where_prec,best,latitude,longitude\n"
+                                 "1,never,1,3,33.3,44.4\n",
+}
+
+
+@pytest.mark.parametrize("name", TRICKY)
+def test_a_warm_table_equals_the_cold_one_cell_for_cell_and_type_for_type(write_csv,
+                                                                           monkeypatch, name):
+    path = write_csv(TRICKY[name])
+    cold = dataset.load_path(path)
+    monkeypatch.setattr(dataset, "read_table", lambda *args: pytest.fail("not from snapshot"))
+    warm = dataset.load_path(path)
+    for part in ("accepted", "rejected"):
+        # check_dtype compares a categorical's categories, used by a row or not.
+        pd.testing.assert_frame_equal(getattr(warm, part), getattr(cold, part),
+                                      check_dtype=True, check_categorical=True, check_exact=True)
+    assert_same(warm, cold)

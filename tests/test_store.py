@@ -13,7 +13,7 @@ from dashboard.dataset import combine, load_raw, unmapped
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv(store.HOME_ENV, str(tmp_path))
-    monkeypatch.setattr(store, "NOTICES", [])
+    monkeypatch.setattr(store, "NOTICES_BY_FILE", {})
     return tmp_path
 
 
@@ -40,7 +40,7 @@ def test_a_corrupt_file_is_set_aside_with_a_notice_not_lost(home):
     assert store.overrides() == {}
     kept = list(home.glob(f"{store.OVERRIDES_FILE}.corrupt-*"))
     assert [path.read_text() for path in kept] == [broken]  # the user's bytes survive
-    assert "set aside" in store.NOTICES[-1]
+    assert "set aside" in store.notices()[-1]
     store.save_override("gao|", {"latitude": 16.27, "longitude": -0.04})
     assert store.overrides() == {"gao|": {"latitude": 16.27, "longitude": -0.04}}
 

@@ -85,6 +85,12 @@ SOURCE_PRECISION = {
 # "13", "13+", "26 (+2 terrorists)", "c. 40", "at least 30", "1,234": a leading count.
 FATALITIES_PATTERN = (r"^\s*(?:c\.|ca\.|about|approx\.?|approximately|at least|over|"
                       r"more than|~)?\s*(\d{1,3}(?:[,\s]\d{3})+|\d+)(?![\d.,]*\d)")
+# 12°30′15″S, 12°30'N, 12 30 00 N, N 12.5°, 3°W: degrees, minutes and seconds, with
+# the hemisphere before or after (S and W are negative) or a sign, not both.
+DMS_PATTERN = (r"^(?P<sign>[-−+]?)\s*(?P<before>[NSEWnsew]?)\s*(?P<degrees>\d{1,3}(?:\.\d+)?)"
+               r"\s*[°º˚]?\s*(?:(?P<minutes>\d{1,2}(?:\.\d+)?)\s*['′’]?\s*"
+               r"(?:(?P<seconds>\d{1,2}(?:\.\d+)?)\s*(?:\"|″|''|′′|”)?)?)?\s*"
+               r"(?P<after>[NSEWnsew]?)$")
 # Above this a "count" is a typo or an overflow, not a number of people killed.
 MAX_COUNT = 1_000_000
 
@@ -100,6 +106,7 @@ REASON_NO_DATE = "date missing or not recognised"
 REASON_HXL = "HXL hashtag row (column tags, not an incident)"
 REASON_LONG_CELL = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
 FLAG_OUT_OF_RANGE = "coordinates out of range, dropped"
+FLAG_NOT_A_COORDINATE = "coordinates not read as numbers, dropped"
 FLAG_SWAPPED = "latitude and longitude look swapped, dropped"
 FLAG_DUPLICATE_ID = "duplicate event_id"
 FLAG_URL = "source_url dropped: not an http(s) link"
@@ -197,6 +204,9 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     flags[FLAG_URL] = (url != "") & ~web
     latitude, longitude = (per_distinct(column(name), coordinate)
                            for name in ("latitude", "longitude"))
+    flags[FLAG_NOT_A_COORDINATE] = unread_coordinates(
+        {"latitude": (column("latitude"), latitude),
+         "longitude": (column("longitude"), longitude)})
     # A latitude that would be a valid longitude, beside a longitude that would be a
     # valid latitude, was most likely typed into the wrong column.
     flags[FLAG_SWAPPED] = latitude.abs().between(90, 180, inclusive="right") & (
@@ -282,10 +292,15 @@ def malformed_rows(bad_lines: list[list[str]], columns: pd.Index) -> pd.DataFram
 
 
 def join_flags(flags: pd.DataFrame) -> pd.Series:
-    """One text cell per row naming each flag that is set, "; "-separated."""
+    """One text cell per row naming each flag that is set, "; "-separated. A flag held
+    as text (what was dropped) is set where the text is, and followed by it."""
     joined = pd.Series("", index=flags.index, dtype="string")
     for name in flags.columns:
-        joined = joined.mask(flags[name], joined + name + "; ")
+        values = flags[name]
+        if pd.api.types.is_bool_dtype(values.dtype):
+            joined = joined.mask(values, joined + name + "; ")
+        else:
+            joined = joined.mask(values.notna(), joined + name + ": " + values + "; ")
     return joined.str.removesuffix("; ")
 
 
@@ -346,10 +361,39 @@ def parse_counts(text: pd.Series) -> pd.Series:
 
 
 def coordinate(text: pd.Series) -> pd.Series:
-    """Degrees from text; a lone decimal comma (European spreadsheets) is a decimal mark."""
+    """Degrees from text: decimal (a lone decimal comma, as European spreadsheets write
+    it, is a decimal mark), or degrees, minutes and seconds (DMS_PATTERN)."""
     decimal_comma = text.str.fullmatch(r"-?\d+,\d+")
     text = text.where(~decimal_comma.fillna(False), text.str.replace(",", ".", regex=False))
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+    decimal = pd.to_numeric(text, errors="coerce").astype("float64")
+    unread = decimal.isna() & text.fillna("").ne("")  # most files: none, no regex run
+    return decimal.fillna(sexagesimal(text[unread])).astype("float64")
+
+
+def sexagesimal(text: pd.Series) -> pd.Series:
+    """Degrees from degrees, minutes and seconds (DMS_PATTERN); NaN where not."""
+    parts = text.str.extract(DMS_PATTERN).astype(object).fillna("")
+    number = {name: pd.to_numeric(parts[name], errors="coerce").astype("float64")
+              for name in ("degrees", "minutes", "seconds")}
+    minutes, seconds = number["minutes"].fillna(0), number["seconds"].fillna(0)
+    hemisphere = (parts["before"] + parts["after"]).str.upper()
+    degrees = number["degrees"] + minutes / 60 + seconds / 3600
+    degrees = degrees.mask(parts["sign"].isin(["-", "−"]) | hemisphere.isin(["S", "W"]),
+                           -degrees)
+    read = ((minutes < 60) & (seconds < 60) & (hemisphere.str.len() <= 1)
+            & ~(parts["sign"].ne("") & hemisphere.ne("")))
+    return degrees.where(read)
+
+
+def unread_coordinates(columns: dict[str, tuple[pd.Series, pd.Series]]) -> pd.Series:
+    """Per row, the coordinate text that was not read as degrees ("latitude 12°X"), kept
+    in the flag so dropping the number does not lose what the file said."""
+    unread = pd.Series(pd.NA, index=next(iter(columns.values()))[0].index, dtype="string")
+    for name, (text, degrees) in columns.items():
+        missed = text.fillna("").ne("") & degrees.isna()
+        said = name + " " + text[missed]
+        unread[missed] = (unread[missed] + ", " + said).fillna(said)
+    return unread
 
 
 def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:

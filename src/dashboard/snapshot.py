@@ -56,6 +56,8 @@ def read(key: str) -> Table | None:
     try:
         meta = json.loads((path / "table.json").read_text(encoding="utf-8"))
         accepted = pd.read_parquet(path / "accepted.parquet").astype(meta["datetimes"])
+        for name, categories in meta["categories"].items():
+            accepted[name] = accepted[name].cat.set_categories(categories)
         table = Table(accepted=accepted,
                       rejected=pd.read_parquet(path / "rejected.parquet"),
                       layout=meta["layout"], warnings=tuple(meta["warnings"]),
@@ -63,7 +65,8 @@ def read(key: str) -> Table | None:
                       rows_in=meta["rows_in"])
         os.utime(path)  # recently used: kept longest
         return table
-    except (OSError, ValueError, KeyError, TypeError, AssertionError, pa.ArrowException):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, AssertionError,
+            pa.ArrowException):
         shutil.rmtree(path, ignore_errors=True)  # unreadable: made again on this load
         return None
 
@@ -84,7 +87,11 @@ def write(key: str, table: Table) -> None:
                 "source": table.source, "files": list(table.files), "rows_in": table.rows_in,
                 # Parquet has no unit of seconds; the dates come back as milliseconds.
                 "datetimes": {name: str(dtype) for name, dtype in table.accepted.dtypes.items()
-                              if pd.api.types.is_datetime64_dtype(dtype)}}
+                              if pd.api.types.is_datetime64_dtype(dtype)},
+                # Parquet keeps the categories rows use: with no row, none at all.
+                "categories": {name: dtype.categories.tolist()
+                               for name, dtype in table.accepted.dtypes.items()
+                               if isinstance(dtype, pd.CategoricalDtype)}}
         (temporary / "table.json").write_text(json.dumps(meta), encoding="utf-8")
         temporary.rename(root / key)
     except (OSError, ValueError, TypeError, pa.ArrowException):
