@@ -257,9 +257,8 @@ def review_ui(incidents: pd.DataFrame, key: tuple) -> None:
                 store.save_override(chosen["key"], {"latitude": latitude,
                                                     "longitude": longitude,
                                                     "name": label, "place": chosen["place"]})
-            except OSError as error:
-                st.error(plain(f"The fix was not saved ({error.strerror or error}); "
-                               "your earlier fixes are unchanged."))
+            except store.SaveError as error:
+                st.error(plain(error))
                 return
             st.session_state[SAVED_FIX] = plain(
                 f"Saved: {chosen['place']} at {latitude:.5f}, {longitude:.5f} ({label}); "
@@ -299,7 +298,10 @@ def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | No
                   for field in MAPPABLE}
         mapping = {field: column for field, column in chosen.items() if column != "(none)"}
         if st.button("Use these columns", key=f"map-{digest}"):
-            store.save_mapping(raw.columns, mapping)
+            try:
+                store.save_mapping(raw.columns, mapping)
+            except store.SaveError as error:  # used now all the same, not remembered
+                st.warning(plain(error))
             return mapping
     return None
 
@@ -836,7 +838,7 @@ def main() -> None:
     table = combine_cached(key, tuple(tables))
     incidents = table.accepted
     rejected_ui(table)
-    for notice in store.NOTICES:
+    for notice in store.notices():
         st.sidebar.warning(plain(notice))
 
     facts = facts_cached(key, incidents)
