@@ -213,15 +213,16 @@ def test_heatmap_legend_is_the_colour_range_the_layer_draws(monkeypatch, count):
 
 
 @pytest.mark.parametrize(
-    ("view", "fitted", "moves"),
+    ("view", "box", "fit_zoom", "moves"),
     [
-        ((20, 30, 1.2), (9.5, 8.5, 4.5), True),  # the world, then one country: zoom in
-        ((9.5, 8.5, 4.5), (20, 30, 1.2), True),  # one country, then the world: zoom out
-        ((9.5, 8.5, 4.5), (33, 44, 4.5), True),  # another country as far as Iraq
-        ((9.5, 8.5, 4.5), (9.6, 8.4, 4.6), False),  # almost the same incidents
-        ((9.5, 8.5, 4.5), (10.5, 9.5, 5.0), False),  # fewer, still inside the view
+        ((20, 30, 1.2), (4, 3, 14, 14), 4.5, True),  # the world, then one country: zoom in
+        ((9.5, 8.5, 4.5), (-35, -20, 60, 80), 1.2, True),  # one country, then the world
+        ((9.5, 8.5, 4.5), (30, 40, 36, 48), 4.5, True),  # another country as far as Iraq
+        ((9.5, 8.5, 4.5), (5, 4, 13, 13), 4.6, False),  # almost the same incidents
+        ((12.5, 13.0, 6.8), (12.2, 12.8, 12.9, 13.2), 6.8, False),  # a few, still in view
+        ((12.5, 13.0, 6.8), None, 1.2, False),  # nothing placed: the view stays
     ],
 )
-def test_the_map_moves_only_when_the_incidents_leave_the_view_or_fill_a_corner(view, fitted,
-                                                                                 moves):
-    assert layers.needs_framing(view, fitted) is moves
+def test_the_map_moves_only_when_the_incidents_leave_the_view_or_fill_a_corner(
+        view, box, fit_zoom, moves):
+    assert layers.needs_framing(view, box, fit_zoom) is moves

@@ -247,13 +247,24 @@ def span_degrees(zoom: float) -> float:
     return 360 * MAP_PIXELS / (512 * 2**zoom)
 
 
-def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
-    """A view that frames the placed incidents; the world when there are none."""
+Bounds = tuple[float, float, float, float]  # south, west, north, east
+
+
+def bounds(incidents: pd.DataFrame) -> Bounds | None:
+    """The box around the placed incidents; None when none is placed."""
     where = placed(incidents)
     if where.empty:
+        return None
+    return (where["latitude"].min(), where["longitude"].min(), where["latitude"].max(),
+            where["longitude"].max())
+
+
+def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
+    """A view that frames the placed incidents; the world when there are none."""
+    box = bounds(incidents)
+    if box is None:
         return WORLD_VIEW
-    west, east = where["longitude"].min(), where["longitude"].max()
-    south, north = where["latitude"].min(), where["latitude"].max()
+    south, west, north, east = box
     # A tenth to spare keeps the outermost marks off the edge; a floor of a few degrees
     # keeps one town in its region.
     span = max(east - west, (north - south) * MAP_ASPECT, 4.0) * 1.1
@@ -261,17 +272,19 @@ def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
 
 
-def needs_framing(view: tuple[float, float, float], fitted: tuple[float, float, float]) -> bool:
-    """Whether a map looking at ``view`` (latitude, longitude, zoom) should move to
-    ``fitted``: the incidents ``fitted`` frames reach outside ``view`` (5% to spare),
-    or fill under a third of its width."""
-    (latitude, longitude, zoom), (fit_latitude, fit_longitude, fit_zoom) = view, fitted
-    if fit_zoom - zoom >= math.log2(3):
-        return True
-    half, fit_half = span_degrees(zoom) / 2, span_degrees(fit_zoom) / 2
-    return (abs(fit_longitude - longitude) + fit_half > half * 1.05
-            or abs(fit_latitude - latitude) + fit_half / MAP_ASPECT
-            > half / MAP_ASPECT * 1.05)
+def needs_framing(view: tuple[float, float, float], box: Bounds | None, fit_zoom: float
+                  ) -> bool:
+    """Whether a map looking at ``view`` (latitude, longitude, zoom) should be framed
+    again on incidents within ``box`` (whose framing has ``fit_zoom``): they reach
+    outside the view, or fill under a third of its width."""
+    latitude, longitude, zoom = view
+    if box is None or fit_zoom - zoom >= math.log2(3):
+        return box is not None
+    south, west, north, east = box
+    half_width = span_degrees(zoom) / 2
+    half_height = half_width / MAP_ASPECT
+    return not (longitude - half_width <= west and east <= longitude + half_width
+                and latitude - half_height <= south and north <= latitude + half_height)
 
 
 def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "event_type",

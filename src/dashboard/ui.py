@@ -55,7 +55,9 @@ from dashboard.layers import (
     LAYERS,
     OTHER_LABEL,
     POINT_LIMIT,
+    Bounds,
     IncidentMap,
+    bounds,
     build_map,
     fit_view,
     map_input,
@@ -400,10 +402,12 @@ def map_cached(key: tuple, filters_key: str, layer: str, colour_by: str, tiles: 
 
 
 @st.cache_resource(max_entries=32)
-def fit_cached(key: tuple, filters_key: str, _selection: Selection) -> tuple[float, float,
-                                                                             float]:
-    fitted = fit_view(_selection.columns(["latitude", "longitude"]))
-    return fitted.latitude, fitted.longitude, fitted.zoom
+def fit_cached(key: tuple, filters_key: str, _selection: Selection
+               ) -> tuple[tuple[float, float, float], Bounds | None]:
+    """The view framing a selection's incidents, and the box around them."""
+    where = _selection.columns(["latitude", "longitude"])
+    fitted = fit_view(where)
+    return (fitted.latitude, fitted.longitude, fitted.zoom), bounds(where)
 
 
 def map_view(key: tuple, filters_key: str, selection: Selection) -> tuple[float, float, float]:
@@ -411,9 +415,9 @@ def map_view(key: tuple, filters_key: str, selection: Selection) -> tuple[float,
     longer fit the view, or fill only a corner of it (another country, an upload); a
     change that leaves them in view keeps the map where the user moved it. The map
     is framed on the whole period, not on each playback window."""
-    fitted = fit_cached(key, filters_key, selection)
+    fitted, box = fit_cached(key, filters_key, selection)
     last = st.session_state.get(MAP_VIEW)
-    if last is None or needs_framing(last, fitted):
+    if last is None or needs_framing(last, box, fitted[2]):
         # deck.gl moves the map only when the view it is sent changes: after a click on
         # "Fit", the view is sent a hair's breadth different from the last one.
         nudge = 1e-6 * (st.session_state.get(FITS, 0) % 2)
