@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,7 @@ from dashboard.schema import (
     normalize,
     pick_columns,
 )
-from dashboard.sources import read_bytes, read_table
+from dashboard.sources import Malformed, read_bytes, read_table
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
 
@@ -41,9 +42,11 @@ def load_path(path: str | Path, layout: str = "auto",
         return dataclasses.replace(table, accepted=compact(table.accepted))
     raw = read_table(data, path.name)
     if path.resolve() == SAMPLE_PATH.resolve():
-        table = tag_file(prepare_raw(raw, "sample", layout, online=online), path.name, digest)
+        table = tag_file(prepare_raw(raw.frame, "sample", layout, online=online,
+                                     malformed=raw.malformed), path.name, digest)
     else:
-        table = load_raw(raw, path.name, layout, online=online, digest=digest)
+        table = load_raw(raw.frame, path.name, layout, online=online, digest=digest,
+                         malformed=raw.malformed)
     if key:
         snapshot.write(key, table)
     return table
@@ -51,7 +54,8 @@ def load_path(path: str | Path, layout: str = "auto",
 
 def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
              mapping: dict[str, str] | None = None,
-             online: OnlineGeocoder | None = None, digest: str = "") -> Table:
+             online: OnlineGeocoder | None = None, digest: str = "",
+             malformed: Sequence[Malformed] = ()) -> Table:
     """One file's cells (from sources) through the pipeline, tagged with its name.
 
     With no ``mapping``, the one the user saved for this file layout applies, so
@@ -59,7 +63,8 @@ def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
     """
     mapping = store.saved_mapping(raw.columns) if mapping is None else mapping
     detected = detect_layout(raw.columns) if layout == "auto" else layout
-    table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online)
+    table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online,
+                        malformed=malformed)
     return tag_file(table, name, digest)
 
 
@@ -93,8 +98,10 @@ def tag_file(table: Table, name: str, digest: str) -> Table:
 
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                 mapping: dict[str, str] | None = None, geocode: bool = True,
-                require_date: bool = True, online: OnlineGeocoder | None = None) -> Table:
-    """Canonical, geocoded incidents from a frame of text cells.
+                require_date: bool = True, online: OnlineGeocoder | None = None,
+                malformed: Sequence[Malformed] = ()) -> Table:
+    """Canonical, geocoded incidents from a frame of text cells (and the file's records
+    that did not fit it, ``malformed``, which become rejected rows).
 
     ``mapping`` names the file's column for a canonical one where detection cannot know
     ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`);
@@ -103,7 +110,7 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     """
     gazetteer = load_gazetteer()
     table = normalize(raw, dataset, gazetteer.country_code, gazetteer.country_name, layout,
-                      mapping or {}, require_date)
+                      mapping or {}, require_date, malformed)
     if not geocode:
         return table
     return dataclasses.replace(table, accepted=geocode_incidents(

@@ -50,7 +50,7 @@ from dashboard.layers import (
 )
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
-from dashboard.sources import MAX_BYTES, LoaderError, read_table
+from dashboard.sources import MAX_BYTES, LoaderError, RawTable, read_table
 
 DATA_ENV = "DASHBOARD_DATA"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -102,16 +102,17 @@ def load_cached(path: str, digest: str, saved: str, online: bool) -> Table:
 
 
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=32)
-def read_upload(digest: str, name: str, _data: bytes) -> pd.DataFrame:
+def read_upload(digest: str, name: str, _data: bytes) -> RawTable:
     """An upload's cells, keyed by its content hash (the bytes themselves are not hashed)."""
     return read_table(_data, name)
 
 
 @st.cache_resource(show_spinner="Loading and geocoding incidents…", max_entries=32)
 def load_upload(digest: str, name: str, mapping: tuple[tuple[str, str], ...],
-                saved: str, online: bool, _raw: pd.DataFrame) -> Table:
-    return load_raw(_raw, name, mapping=dict(mapping),
-                    online=configured() if online else None, digest=digest)
+                saved: str, online: bool, _raw: RawTable) -> Table:
+    return load_raw(_raw.frame, name, mapping=dict(mapping),
+                    online=configured() if online else None, digest=digest,
+                    malformed=_raw.malformed)
 
 
 def online_ui() -> bool:
@@ -202,7 +203,7 @@ def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
             file.file_id, hashlib.sha256(data).hexdigest())
         try:
             raw = read_upload(digest, file.name, data)
-            mapping = mapping_ui(file.name, digest, raw)
+            mapping = mapping_ui(file.name, digest, raw.frame)
             if mapping is None:
                 continue
             if mapping:
