@@ -283,8 +283,13 @@ def read_json(data: bytes, name: str) -> RawTable:
     document = json.loads(data)
     frame = None
     if isinstance(document, list):
-        if {type(item) for item in document} in ({dict}, {list}):  # records, or rows
+        kinds = {type(item) for item in document}
+        if kinds == {dict}:
             frame = pd.DataFrame(document, dtype=object)
+        elif kinds == {list}:  # rows without names; a short one ends in empty cells
+            width = max(map(len, document))
+            frame = pd.DataFrame([row + [None] * (width - len(row)) for row in document],
+                                 dtype=object)
     elif isinstance(document, dict) and document:
         inner = [value for value in document.values() if isinstance(value, dict)]
         if {"columns", "data"} <= document.keys() <= {"columns", "data", "index"}:
