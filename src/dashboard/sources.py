@@ -39,6 +39,7 @@ MAX_COLUMNS = 2_000
 JSON_SHAPES = ('a list of records; a list of rows; {"columns": [...], "data": [[...]]}; '
                "or an object of objects keyed by row number or by column name")
 ROW_NUMBER = re.compile(r"-?\d+")
+csv.field_size_limit(MAX_BYTES)  # a cell may be as long as a file may be
 NOT_FILES = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "named pipe"),
              (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"))
 
@@ -188,6 +189,9 @@ def read_delimited(data: bytes, name: str) -> RawTable:
     if "\x00" in text:
         raise LoaderError(f"{name}: the text contains NUL characters; export it again as CSV.")
     delimiter = sniff_delimiter(text[:SNIFF_BYTES])
+    # Before any parsing: pandas spends seconds on a header of 100,000 names.
+    check_width(len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])),
+                name)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
@@ -234,7 +238,6 @@ def split_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str], s
     A line of NUL (the text has none) is added after the text: it comes back as a record
     of its own unless an open quote swallowed it.
     """
-    csv.field_size_limit(MAX_BYTES)  # a cell may be as long as a file may be
     last_line = ""
 
     def remember(text_line: str) -> str:
