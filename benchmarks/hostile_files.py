@@ -101,6 +101,14 @@ def make_cases(folder: Path) -> dict[str, Path]:
     ragged = folder / "ragged.csv"
     ragged.write_bytes(b"date,place\n" + b"2021-01-01,Gao,extra\n" * 200_000)
     cases["200k rows longer than header"] = ragged
+    sample = (Path(__file__).resolve().parents[1] / "data" / "incidents.csv").read_bytes()
+    commas = folder / "commas.csv"
+    commas.write_bytes(sample * 22 + b"2021-01-01" + b"," * 1_000_000 + b"\n")
+    cases["2 MB, one line of 1M commas"] = commas
+    wide = folder / "wide.csv"
+    wide.write_bytes(b",".join(b"column%d" % i for i in range(100_000)) + b"\n"
+                     + (b"1," * 99_999 + b"1\n") * 4)
+    cases["1.7 MB, 100k columns"] = wide
     return cases
 
 
@@ -126,11 +134,14 @@ def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--runs", type=int, default=3)
     options.add_argument("--timeout", type=float, default=30)
+    options.add_argument("--case", default="", help="only cases whose name contains this")
     args = options.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         print(f"{'case':32} {'ours s':>8} {'peak MB':>8} {'exit':>5}   "
               f"{'pandas s':>9} {'peak MB':>8}  result")
         for name, path in make_cases(Path(folder)).items():
+            if args.case not in name:
+                continue
             ours = median_of(OURS, path, args.runs, args.timeout)
             base = median_of(BASELINE, path, 1, args.timeout)
             print(f"{name:32} {ours['seconds']:8.2f} {ours['peak_mb']:8.0f} "

@@ -182,3 +182,31 @@ def test_legend_labels_are_text_not_html_or_markdown(tmp_path, monkeypatch):
     (legend,) = [m.value for m in at.markdown if m.value.startswith("Actor:")]
     assert r"\!\[x\]\(http\:" in legend
     assert image not in legend
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "directory"])
+def test_check_refuses_what_is_not_a_file_in_one_line(tmp_path, kind):
+    import os
+    import resource
+    import time
+
+    path = {"fifo": tmp_path / "pipe.csv", "/dev/zero": tmp_path / "zero.csv",
+            "directory": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "/dev/zero":
+        os.symlink("/dev/zero", path)
+
+    def memory_limit():  # before the fix, /dev/zero was read until memory ran out
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    started = time.perf_counter()
+    # A hang (a FIFO waits for a writer) fails by the timeout.
+    result = subprocess.run([sys.executable, "-m", "dashboard", "check", str(path)],
+                            capture_output=True, text=True, timeout=30,
+                            preexec_fn=memory_limit)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not a file" in result.stderr
+    # Python and pandas starting take most of it; generous, as the machine is shared.
+    assert time.perf_counter() - started < 20

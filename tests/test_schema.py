@@ -379,7 +379,7 @@ def test_each_layout_fills_every_canonical_column_it_has_a_counterpart_for(name)
     from dashboard.sources import read_table
 
     text, read, precision = COVERAGE[name]
-    raw = read_table(one_row(LAYOUT_HEADERS[name]).encode(), f"{name}.csv")
+    raw = read_table(one_row(LAYOUT_HEADERS[name]).encode(), f"{name}.csv").frame
     row = run(raw).accepted.iloc[0]
     cells = raw.iloc[0]
     filled = {canonical: row[canonical] for canonical in TEXT_COLUMNS

@@ -21,7 +21,7 @@ from dashboard.filters import Filters, apply_filters
 from dashboard.gazetteer import DATA_DIR, load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
-from dashboard.sources import LoaderError, read_path
+from dashboard.sources import LoaderError, check_regular, read_path
 
 APP_PATH = DATA_DIR.parent / "app.py"
 LAYOUT_CHOICES = ["auto", *LAYOUT_SIGNATURES, "generic"]
@@ -88,7 +88,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def check(args: argparse.Namespace) -> int:
-    table = prepare_raw(read_path(args.file), "custom", args.format, geocode=False)
+    raw = read_path(args.file)
+    table = prepare_raw(raw.frame, "custom", args.format, geocode=False,
+                        malformed=raw.malformed)
     report = {"format": table.layout, "rows_in": table.rows_in,
               "accepted": len(table.accepted), "rejected": len(table.rejected),
               "reasons": table.reason_counts(), "warnings": list(table.warnings)}
@@ -107,9 +109,10 @@ def check(args: argparse.Namespace) -> int:
 def geocode(args: argparse.Namespace) -> int:
     mapping = {"place": args.place_column, "country": args.country_column}
     client = configured(args.nominatim_url, args.user_agent) if args.online else None
-    table = prepare_raw(read_path(args.file), "custom", "auto",
+    raw = read_path(args.file)
+    table = prepare_raw(raw.frame, "custom", "auto",
                         mapping={k: v for k, v in mapping.items() if v}, require_date=False,
-                        online=client)
+                        online=client, malformed=raw.malformed)
     incidents = table.accepted
     if args.output.suffix.lower() == ".parquet":
         incidents.to_parquet(args.output, index=False)
@@ -172,6 +175,7 @@ def export(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.file is not None:
+        check_regular(args.file, args.file.stat())  # the page would wait on a FIFO forever
         env["DASHBOARD_DATA"] = str(args.file.resolve())
     # From the project root, so Streamlit reads .streamlit/config.toml; the two settings
     # the page cannot work without are also given here, whatever the config says.

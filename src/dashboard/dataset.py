@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +21,7 @@ from dashboard.schema import (
     normalize,
     pick_columns,
 )
-from dashboard.sources import read_bytes, read_table
+from dashboard.sources import Malformed, read_bytes, read_table
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
 # Told where a load has got to: what it is doing, and the share of the work done before
@@ -50,11 +50,12 @@ def load_path(path: str | Path, layout: str = "auto",
     progress(f"Reading {len(data) / 1e6:,.1f} MB", 0.05)
     raw = read_table(data, path.name)
     if path.resolve() == SAMPLE_PATH.resolve():
-        table = tag_file(prepare_raw(raw, "sample", layout, online=online, progress=progress),
+        table = tag_file(prepare_raw(raw.frame, "sample", layout, online=online,
+                                     malformed=raw.malformed, progress=progress),
                          path.name, digest)
     else:
-        table = load_raw(raw, path.name, layout, online=online, digest=digest,
-                         progress=progress)
+        table = load_raw(raw.frame, path.name, layout, online=online, digest=digest,
+                         malformed=raw.malformed, progress=progress)
     if key:
         progress("Saving a snapshot, so the next start skips all this", 0.9)
         snapshot.write(key, table)
@@ -64,7 +65,7 @@ def load_path(path: str | Path, layout: str = "auto",
 def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
              mapping: dict[str, str] | None = None,
              online: OnlineGeocoder | None = None, digest: str = "",
-             progress: Progress = unobserved) -> Table:
+             malformed: Sequence[Malformed] = (), progress: Progress = unobserved) -> Table:
     """One file's cells (from sources) through the pipeline, tagged with its name.
 
     With no ``mapping``, the one the user saved for this file layout applies, so
@@ -73,7 +74,7 @@ def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
     mapping = store.saved_mapping(raw.columns) if mapping is None else mapping
     detected = detect_layout(raw.columns) if layout == "auto" else layout
     table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online,
-                        progress=progress)
+                        malformed=malformed, progress=progress)
     return tag_file(table, name, digest)
 
 
@@ -108,8 +109,10 @@ def tag_file(table: Table, name: str, digest: str) -> Table:
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                 mapping: dict[str, str] | None = None, geocode: bool = True,
                 require_date: bool = True, online: OnlineGeocoder | None = None,
-                progress: Progress = unobserved) -> Table:
-    """Canonical, geocoded incidents from a frame of text cells.
+                malformed: Sequence[Malformed] = (), progress: Progress = unobserved
+                ) -> Table:
+    """Canonical, geocoded incidents from a frame of text cells (and the file's records
+    that did not fit it, ``malformed``, which become rejected rows).
 
     ``mapping`` names the file's column for a canonical one where detection cannot know
     ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`);
@@ -119,7 +122,7 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     gazetteer = load_gazetteer()
     progress(f"Checking rows: {len(raw):,}", 0.3)
     table = normalize(raw, dataset, gazetteer.country_code, gazetteer.country_name, layout,
-                      mapping or {}, require_date)
+                      mapping or {}, require_date, malformed)
     if not geocode:
         return table
     unplaced = int(table.accepted["latitude"].isna().sum())

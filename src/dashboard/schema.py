@@ -8,14 +8,14 @@ where a layout's own names differ (GTD's ``country`` is a numeric code; its name
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from dashboard.dates import PRECISIONS as DATE_PRECISIONS
 from dashboard.dates import ParsedDates, parse_dates
-from dashboard.sources import LoaderError
+from dashboard.sources import LoaderError, Malformed
 
 CANONICAL_COLUMNS = [
     "event_id", "date", "date_end", "date_precision", "country", "country_code", "admin1",
@@ -145,15 +145,16 @@ def detect_layout(columns: pd.Index) -> str:
 
 def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str | None],
               country_name: Callable[[str], str | None], layout: str = "auto",
-              mapping: dict[str, str] | None = None, require_date: bool = True) -> Table:
-    """Canonical incidents from a frame of text cells.
+              mapping: dict[str, str] | None = None, require_date: bool = True,
+              malformed: Sequence[Malformed] = ()) -> Table:
+    """Canonical incidents from a frame of text cells, and the file's records that did
+    not fit it (``malformed``, from sources), as rejected rows.
 
     ``country_code``/``country_name`` come from the gazetteer, so every spelling of a
     country ends up as one name and one ISO code. ``mapping`` (canonical -> the file's
     column) overrides what the column names suggest. ``require_date=False`` accepts rows
     without a date (a list of places to geocode is not a list of incidents).
     """
-    bad_lines = raw.attrs.get("bad_lines", [])
     raw = raw.rename(columns=lambda column: str(column).strip())
     repeated = raw.columns[raw.columns.str.lower().duplicated()].tolist()
     if repeated:
@@ -258,10 +259,10 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     bad = reasons.notna()
     own = raw.rename(columns=kept_apart(raw.columns, {*REJECT_COLUMNS, *ADDED_COLUMNS}))
     rejected = pd.concat([own[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad]),
-                          malformed_rows(bad_lines, own.columns)], ignore_index=True)
+                          malformed_rows(malformed, own.columns)], ignore_index=True)
     return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected, layout=layout,
                  warnings=tuple(w for w in (dates.warning,) if w),
-                 rows_in=len(raw) + len(bad_lines))
+                 rows_in=len(raw) + len(malformed))
 
 
 def kept_apart(columns: pd.Index, reserved: set[str]) -> dict[str, str]:
@@ -280,14 +281,16 @@ def kept_apart(columns: pd.Index, reserved: set[str]) -> dict[str, str]:
     return renames
 
 
-def malformed_rows(bad_lines: list[list[str]], columns: pd.Index) -> pd.DataFrame:
-    """Lines the CSV reader could not fit to the header, as rejected rows: no cell lost."""
+def malformed_rows(malformed: Sequence[Malformed], columns: pd.Index) -> pd.DataFrame:
+    """Records the reader could not fit to the header, as rejected rows with the reason:
+    no cell lost (those past the last column are joined into it)."""
+    width = len(columns)
     rows = []
-    for cells in bad_lines:
-        fitted = [*cells[: len(columns) - 1], ",".join(cells[len(columns) - 1:])]
-        row = dict(zip(columns, fitted, strict=False))
-        row["reason"] = f"row has {len(cells)} cells; the header has {len(columns)}"
-        rows.append(row)
+    for record in malformed:
+        cells = record.cells
+        if len(cells) > width:
+            cells = [*cells[: width - 1], ",".join(cells[width - 1:])]
+        rows.append([*cells, *[None] * (width - len(cells)), record.reason])
     return pd.DataFrame(rows, columns=[*columns, "reason"], dtype="string")
 
 

@@ -8,9 +8,16 @@ can act on; no other exception leaves this module.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
+import json
+import os
+import re
+import stat
 import warnings
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -25,13 +32,44 @@ SNIFF_BYTES = 64 * 1024
 DELIMITERS = [",", ";", "\t", "|"]
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ""}
 SUPPORTED = ".csv, .tsv, .txt, .xlsx, .parquet, .json"
+CSV_OPTIONS = {"dtype": str, "index_col": False, "keep_default_na": False, "na_filter": False}
+# Excel stops at 16,384; incident tables have tens to a few hundred. Past this a "header"
+# is a broken file or the wrong delimiter, and every step after reading is per column.
+MAX_COLUMNS = 2_000
+JSON_SHAPES = ('a list of records; a list of rows; {"columns": [...], "data": [[...]]}; '
+               "or an object of objects keyed by row number or by column name")
+ROW_NUMBER = re.compile(r"-?\d+")
+csv.field_size_limit(MAX_BYTES)  # a cell may be as long as a file may be
+NOT_FILES = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "named pipe"),
+             (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"))
 
 
 class LoaderError(ValueError):
     """A file that cannot be read as an incident table; the message says why and what to do."""
 
 
-def read_table(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Malformed:
+    """A record that does not fit the header: the line it starts on, its cells, and why."""
+
+    line: int
+    cells: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's cells as text, and the records that could not be fitted to its header.
+
+    The records travel beside the frame, not in its ``attrs``: pandas deep-copies attrs
+    on every operation, and one line of a million cells made a check take minutes.
+    """
+
+    frame: pd.DataFrame
+    malformed: tuple[Malformed, ...] = ()
+
+
+def read_table(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> RawTable:
     """Read the bytes of one file, named ``name``, into a frame of text cells."""
     check_size(len(data), name, max_bytes)
     if not data.strip():
@@ -45,35 +83,61 @@ def read_table(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> pd.DataFra
     else:
         raise LoaderError(f"{name}: cannot read '{suffix}' files; use one of {SUPPORTED}.")
     try:
-        frame = reader(data, name)
-        bad_lines = frame.attrs.get("bad_lines", [])
+        raw = reader(data, name)
+        frame = raw.frame
+        check_width(len(frame.columns), name)
         if not isinstance(frame.index, pd.RangeIndex):
             frame = frame.reset_index()  # a Parquet index is data too; row numbers are ours
-        frame = frame.astype("string").fillna("")
+        # A workbook's header row or a JSON list of lists gives numbers as column names;
+        # everything downstream compares and shows them as text.
+        frame = frame.rename(columns=str).astype("string").fillna("")
     except LoaderError:
         raise
     except Exception as error:  # each format library raises its own types
         detail = " ".join(str(error).split())[:200]  # one line, whatever the library says
         raise LoaderError(f"{name}: not a readable {suffix or 'text'} table "
                           f"({type(error).__name__}: {detail}).") from error
-    if (frame.empty and not bad_lines) or len(frame.columns) == 0:
+    if (frame.empty and not raw.malformed) or len(frame.columns) == 0:
         raise LoaderError(f"{name}: the file has a header but no rows.")
-    frame.attrs["bad_lines"] = bad_lines
-    return frame
+    return RawTable(frame, raw.malformed)
 
 
-def read_path(path: str | Path, max_bytes: int = MAX_BYTES) -> pd.DataFrame:
+def read_path(path: str | Path, max_bytes: int = MAX_BYTES) -> RawTable:
     path = Path(path)
     return read_table(read_bytes(path, max_bytes), path.name, max_bytes)
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """A file's bytes, its size checked before reading it all."""
+    """A regular file's bytes, never more than ``max_bytes`` of them.
+
+    The size ``stat`` states is no bound for what is not a regular file: opening a FIFO
+    waits for a writer, and /dev/zero never ends. So those are refused before they are
+    opened, the open file is checked again (the path may have changed in between), and
+    the read stops one byte past the limit whatever the file turns out to hold.
+    """
     try:
-        check_size(path.stat().st_size, path.name, max_bytes)
-        return path.read_bytes()
+        status = path.stat()  # of the file a symlink points to
+        check_regular(path, status)
+        check_size(status.st_size, path.name, max_bytes)
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            check_regular(path, os.fstat(file.fileno()))
+            data = file.read(max_bytes + 1)
     except OSError as error:
         raise LoaderError(f"{path}: cannot open the file ({error.strerror}).") from error
+    check_size(len(data), path.name, max_bytes)
+    return data
+
+
+def check_regular(path: Path, status: os.stat_result) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        kind = next((kind for test, kind in NOT_FILES if test(status.st_mode)), "special file")
+        raise LoaderError(f"{path}: this is a {kind}, not a file; give the path of a data file.")
+
+
+def check_width(columns: int, name: str) -> None:
+    if columns > MAX_COLUMNS:
+        raise LoaderError(f"{name}: {columns:,} columns is over the {MAX_COLUMNS:,} an incident "
+                          "table can have; check the delimiter, or keep only the columns needed.")
 
 
 def check_size(size: int, name: str, max_bytes: int) -> None:
@@ -114,54 +178,153 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_delimited(data: bytes, name: str) -> pd.DataFrame:
-    """The table, and in ``attrs["bad_lines"]`` the cells of lines that do not fit its header.
+def read_delimited(data: bytes, name: str) -> RawTable:
+    """The table, and the records that do not fit its header.
 
-    index_col=False: a row longer than the header must not turn the first column into an
-    index. Such rows send the reader to pandas' slower Python engine, which hands each
-    one over, so they become rejected rows with all their cells instead of vanishing.
+    pandas' C reader takes a clean file; on anything it will not take whole, every record
+    is read again by ``read_records``. index_col=False: a row longer than the header must
+    not turn the first column into an index.
     """
     text = decode(data, name)
     if "\x00" in text:
         raise LoaderError(f"{name}: the text contains NUL characters; export it again as CSV.")
-    options = {"sep": sniff_delimiter(text[:SNIFF_BYTES]), "dtype": str, "index_col": False,
-               "keep_default_na": False, "na_filter": False}
+    delimiter = sniff_delimiter(text[:SNIFF_BYTES])
+    # Before any parsing: pandas spends seconds on a header of 100,000 names.
+    check_width(len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])),
+                name)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
-            return pd.read_csv(io.StringIO(text), engine="c", **options)
+            return RawTable(pd.read_csv(io.StringIO(text), engine="c", sep=delimiter,
+                                        **CSV_OPTIONS))
         except (pd.errors.ParserError, pd.errors.ParserWarning):
             pass
-    bad_lines: list[list[str]] = []
-
-    def keep(cells: list[str]) -> None:
-        bad_lines.append(cells)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        try:
-            frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=keep,
-                                **options)
-        except pd.errors.ParserWarning as warning:
-            # Every row is longer than the header: the header itself is short.
-            raise LoaderError(f"{name}: the rows have more cells than the header has "
-                              "columns; check the header row and the delimiter.") from warning
-    frame.attrs["bad_lines"] = bad_lines
-    return frame
+    return read_records(text, delimiter, name)
 
 
-def read_parquet(data: bytes, name: str) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(data))
+def read_records(text: str, delimiter: str, name: str) -> RawTable:
+    """Every record of the text by Python's csv module, which hands each one over as it
+    is: the ones that fit the header make the table; a longer one, or one whose quote is
+    never closed, is kept with all its cells and the reason. A shorter one is filled
+    with empty cells, as pandas does."""
+    records = split_records(text, delimiter)
+    _, header, open_quote = next(records, (0, [], ""))
+    if open_quote:
+        raise LoaderError(f"{name}: the header has an {open_quote}, so the whole file "
+                          "reads as its header; check that line's quotes.")
+    # pandas names the columns, so they are the ones its fast reader would have given.
+    columns = pd.read_csv(io.StringIO(csv_line(header, delimiter)), sep=delimiter, nrows=0,
+                          **CSV_OPTIONS).columns
+    width = len(columns)
+    check_width(width, name)
+    rows, malformed = [], []
+    for line, cells, open_quote in records:
+        if open_quote or len(cells) > width:
+            malformed.append(Malformed(line, cells, open_quote or (
+                f"row has {len(cells)} cells; the header has {width}")))
+        else:
+            rows.append(cells + [""] * (width - len(cells)))
+    if not rows and malformed and all(len(m.cells) > width for m in malformed):
+        raise LoaderError(f"{name}: the rows have more cells than the header has "
+                          "columns; check the header row and the delimiter.")
+    return RawTable(pd.DataFrame(rows, columns=columns, dtype=object), tuple(malformed))
 
 
-def read_json(data: bytes, name: str) -> pd.DataFrame:
-    frame = pd.read_json(io.BytesIO(data), orient="records", dtype=False)
-    if not isinstance(frame, pd.DataFrame):
-        raise LoaderError(f"{name}: expected a JSON list of records.")
-    return frame
+def split_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
+    """Each record that is not blank: the line it starts on, its cells, and, for a quote
+    still open at the end of the text (which makes the rest one record), the reason.
+
+    Blank is what pandas skips: an empty line, or one of nothing but spaces and tabs.
+    A line of NUL (the text has none) is added after the text: it comes back as a record
+    of its own unless an open quote swallowed it.
+    """
+    last_line = ""
+
+    def remember(text_line: str) -> str:
+        nonlocal last_line
+        last_line = text_line
+        return text_line
+
+    reader = csv.reader(map(remember, io.StringIO(text + "\n\x00", newline="")),
+                        delimiter=delimiter)
+    line = 1
+    for cells in reader:
+        if last_line == "\x00":
+            if cells != ["\x00"]:
+                cells[-1] = cells[-1].removesuffix("\n\x00")
+                # The open cell holds every line break from its quote to the end.
+                opened = reader.line_num - 1 - line_breaks(cells[-1])
+                yield line, cells, f"unclosed quote starting on line {opened}"
+            return
+        one_line = reader.line_num == line and last_line.rstrip("\r\n") == "".join(cells)
+        if cells and not (one_line and len(cells) == 1 and not cells[0].strip(" \t")):
+            yield line, cells, ""
+        line = reader.line_num + 1
 
 
-def read_xlsx(data: bytes, name: str) -> pd.DataFrame:
+def line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def csv_line(cells: list[str], delimiter: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def read_parquet(data: bytes, name: str) -> RawTable:
+    return RawTable(pd.read_parquet(io.BytesIO(data)))
+
+
+def read_json(data: bytes, name: str) -> RawTable:
+    """The shapes pandas writes, told apart by their structure; never a transposed guess.
+
+    A list of records, or of rows ("values"); an object with "columns" and "data"
+    ("split"); an object of objects, keyed by row ("index") or by column ("columns"),
+    which is which told by the keys that number the rows.
+    """
+    document = json.loads(data)
+    frame = None
+    if isinstance(document, list):
+        kinds = {type(item) for item in document}
+        if kinds == {dict}:
+            frame = pd.DataFrame(document, dtype=object)
+        elif kinds == {list}:  # rows without names; a short one ends in empty cells
+            width = max(map(len, document))
+            frame = pd.DataFrame([row + [None] * (width - len(row)) for row in document],
+                                 dtype=object)
+    elif isinstance(document, dict) and document:
+        inner = [value for value in document.values() if isinstance(value, dict)]
+        if {"columns", "data"} <= document.keys() <= {"columns", "data", "index"}:
+            frame = pd.DataFrame(document["data"], columns=document["columns"],
+                                 index=document.get("index"), dtype=object)
+        elif len(inner) == len(document):
+            keys = list(dict.fromkeys(key for values in inner for key in values))
+            if are_row_numbers(document) and not are_row_numbers(keys):
+                frame = pd.DataFrame([[values.get(key) for key in keys] for values in inner],
+                                     index=list(document), columns=keys, dtype=object)
+            elif are_row_numbers(keys) and not are_row_numbers(document):
+                frame = pd.DataFrame([[values.get(key) for values in inner] for key in keys],
+                                     index=keys, columns=list(document), dtype=object)
+            else:
+                raise LoaderError(f"{name}: cannot tell whether this object of objects is "
+                                  "keyed by row or by column (pandas numbers its rows); "
+                                  f"save it as one of: {JSON_SHAPES}.")
+    if frame is None:
+        raise LoaderError(f"{name}: not a table in a shape this reads; save it as one of: "
+                          f"{JSON_SHAPES}.")
+    if not isinstance(frame.index, pd.RangeIndex) and frame.index.astype(str).tolist() == [
+            str(row) for row in range(len(frame))]:
+        frame = frame.reset_index(drop=True)  # row numbers, not data
+    return RawTable(frame)
+
+
+def are_row_numbers(keys) -> bool:
+    """Keys that are whole numbers, as pandas writes a row index: row labels, not names."""
+    return all(ROW_NUMBER.fullmatch(str(key)) for key in keys)
+
+
+def read_xlsx(data: bytes, name: str) -> RawTable:
     """The first sheet, after the zip directory says it is safe to expand."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
@@ -175,5 +338,5 @@ def read_xlsx(data: bytes, name: str) -> pd.DataFrame:
             f"{len(data) / 1e6:.1f} MB, which is over the limit for a workbook "
             f"({MAX_XLSX_EXPANDED / 1e6:.0f} MB, {MAX_XLSX_RATIO}x); export it as CSV."
         )
-    return pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl",
-                         keep_default_na=False, na_filter=False)
+    return RawTable(pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl",
+                                  keep_default_na=False, na_filter=False))

@@ -65,7 +65,7 @@ from dashboard.layers import (
 )
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
-from dashboard.sources import MAX_BYTES, LoaderError, read_table
+from dashboard.sources import MAX_BYTES, LoaderError, RawTable, read_table
 
 DATA_ENV = "DASHBOARD_DATA"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -191,17 +191,18 @@ def load_base(path: Path, digest: str, saved: str, online: bool) -> Table:
 
 
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=32)
-def read_upload(digest: str, name: str, _data: bytes) -> pd.DataFrame:
+def read_upload(digest: str, name: str, _data: bytes) -> RawTable:
     """An upload's cells, keyed by its content hash (the bytes themselves are not hashed)."""
     return read_table(_data, name)
 
 
 def load_upload(digest: str, name: str, mapping: dict[str, str], saved: str, online: bool,
-                raw: pd.DataFrame) -> Table:
+                raw: RawTable) -> Table:
     return loaded(("upload", digest, name, json.dumps(mapping, sort_keys=True), saved, online),
-                  name, lambda progress: load_raw(raw, name, mapping=mapping,
+                  name, lambda progress: load_raw(raw.frame, name, mapping=mapping,
                                                   online=configured() if online else None,
-                                                  digest=digest, progress=progress))
+                                                  digest=digest, malformed=raw.malformed,
+                                                  progress=progress))
 
 
 def online_ui() -> bool:
@@ -325,7 +326,7 @@ def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
             file.file_id, hashlib.sha256(data).hexdigest())
         try:
             raw = read_upload(digest, file.name, data)
-            mapping = mapping_ui(file.name, digest, raw)
+            mapping = mapping_ui(file.name, digest, raw.frame)
             if mapping is None:
                 continue
             if mapping:
