@@ -214,3 +214,8 @@ def test_json_as_pandas_writes_it_reads_back_untransposed(orient):
 def test_json_of_another_shape_is_refused_with_the_shapes_read(data, message):
     with pytest.raises(LoaderError, match=message):
         read_table(data, "t.json")
+
+
+def test_a_file_whose_only_row_has_an_open_quote_is_refused_with_the_reason():
+    with pytest.raises(LoaderError, match=r"no row fits the header \(unclosed quote starting"):
+        read_table(b'date,place\n2021-01-01,"Gao', "t.csv")

@@ -224,9 +224,11 @@ def read_records(text: str, delimiter: str, name: str) -> RawTable:
                 f"row has {len(cells)} cells; the header has {width}")))
         else:
             rows.append(cells + [""] * (width - len(cells)))
-    if not rows and malformed and all(len(m.cells) > width for m in malformed):
-        raise LoaderError(f"{name}: the rows have more cells than the header has "
-                          "columns; check the header row and the delimiter.")
+    if not rows and malformed:
+        if all(len(m.cells) > width for m in malformed):
+            raise LoaderError(f"{name}: the rows have more cells than the header has "
+                              "columns; check the header row and the delimiter.")
+        raise LoaderError(f"{name}: no row fits the header ({malformed[0].reason}).")
     return RawTable(pd.DataFrame(rows, columns=columns, dtype=object), tuple(malformed))
 
 
