@@ -54,7 +54,7 @@ def test_written_tables_read_back_unchanged(table, encoding, delimiter):
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(headers)
     writer.writerows(rows)
-    frame = read_table(ENCODINGS[encoding](buffer.getvalue()), "generated.csv")
+    frame = read_table(ENCODINGS[encoding](buffer.getvalue()), "generated.csv").frame
     assert list(frame.columns) == headers
     assert frame.to_numpy().tolist() == rows
 
@@ -93,12 +93,12 @@ def test_mutated_real_files_load_with_accounting_or_raise_loader_error(data):
         raw = read_table(data, "mutated.csv")
     except LoaderError:
         return
-    lines = len(raw) + len(raw.attrs["bad_lines"])  # rows that fit the header, and not
-    table = prepare_raw(raw, "custom")
+    lines = len(raw.frame) + len(raw.malformed)  # rows that fit the header, and not
+    table = prepare_raw(raw.frame, "custom", malformed=raw.malformed)
     assert table.rows_in == lines == len(table.accepted) + len(table.rejected)
     assert table.rejected["reason"].notna().all()
 
 
 @pytest.mark.parametrize("head", REAL[:1])
 def test_the_unmutated_sample_is_a_valid_seed(head):
-    assert len(read_table(head, "sample.csv")) > 100
+    assert len(read_table(head, "sample.csv").frame) > 100

@@ -185,7 +185,7 @@ def test_malformed_lines_become_rejected_rows_with_every_cell():
     from dashboard.sources import read_table
 
     raw = read_table(b"date,place\n2021-01-01,Gao\n2021-01-02,Mosul,extra,cells\n", "x.csv")
-    table = run(raw)
+    table = run(raw.frame, malformed=raw.malformed)
     assert (table.rows_in, len(table.accepted), len(table.rejected)) == (2, 1, 1)
     rejected = table.rejected.iloc[0]
     assert rejected["reason"] == "row has 4 cells; the header has 2"
@@ -422,7 +422,7 @@ def test_every_ucdp_event_has_its_type_of_violence_by_name(name):
     from dashboard.sources import read_table
 
     raw = read_table((SHARED_DATA / name).read_bytes(), name)
-    accepted = run(raw).accepted
+    accepted = run(raw.frame, malformed=raw.malformed).accepted
     assert len(accepted) > 2000
     assert set(accepted["event_type"]) <= {"State-based conflict", "Non-state conflict",
                                            "One-sided violence"}

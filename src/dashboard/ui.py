@@ -65,7 +65,7 @@ from dashboard.layers import (
 )
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
-from dashboard.sources import MAX_BYTES, LoaderError, RawTable, read_table
+from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular, read_table
 
 DATA_ENV = "DASHBOARD_DATA"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -826,6 +826,7 @@ def main() -> None:
     if keep_base:
         try:
             stat = path.stat()
+            check_regular(path, stat)  # a FIFO would block the page for ever
             digest = file_digest(str(path), stat.st_mtime_ns, stat.st_size)
             tables.insert(0, load_base(path, digest, saved, online))
         except (LoaderError, OSError) as error:
