@@ -14,8 +14,7 @@ read back), a filter (`Selection`) and the export (`to_csv_bytes`). Printed:
 - records neither loaded nor rejected: for a text file, the records Python's csv module
   finds in the decoded text (blank lines aside, as every reader skips them) against the
   table's rows_in, summed over cases (must be 0);
-- warm != cold: the snapshot read back differs from the table it was written from
-  (a difference in date_precision's categories is counted apart);
+- warm != cold: the snapshot read back differs from the table it was written from;
 - the slowest case, and the most seconds per MB among cases of 100 kB or more (below
   that a case's fixed cost, a few tens of milliseconds, is all a per-MB figure shows).
 """
@@ -50,7 +49,6 @@ from dashboard.sources import (
 SHARED_DATA = DATA_DIR.parents[1] / "shared" / "data"
 HEAD_LINES = 80  # small files: geocoding each case is what a run spends its time on
 FILTERS = Filters(text="a", min_fatalities=1)
-DATE_PRECISION = "date_precision"
 TOKENS = [",", ";", "\t", "|", '"', '""', "\n", "\r", "\r\n", " ", "a", "Kabul", "1", "-",
           "2021-06-12", "12/06/2021", "date", "place", "latitude", "é", "\u2028", "#geo"]
 
@@ -253,7 +251,6 @@ def summary(outcomes: list[dict]) -> dict:
     errors = [o for o in outcomes if o["error"]]
     lost = [o for o in outcomes if o["unaccounted"]]
     warm_cold = [o for o in outcomes if o["warm_cold"]]
-    categories = [o for o in warm_cold if DATE_PRECISION in o["warm_cold"]]
     slowest = max(outcomes, key=lambda o: o["seconds"])
     large = [o for o in outcomes if o["bytes"] >= 100_000]
     per_mb = max(large, key=lambda o: o["seconds"] / o["bytes"], default=None)
@@ -263,8 +260,7 @@ def summary(outcomes: list[dict]) -> dict:
         "exceptions": len(errors),
         "unaccounted_records": sum(abs(o["unaccounted"]) for o in lost),
         "unaccounted_cases": len(lost),
-        "warm_ne_cold": len(warm_cold) - len(categories),
-        "warm_ne_cold_date_precision": len(categories),
+        "warm_ne_cold": len(warm_cold),
         "slowest_s": slowest["seconds"], "slowest_bytes": slowest["bytes"],
         "slowest_s_per_mb": per_mb and per_mb["seconds"] / per_mb["bytes"] * 1e6,
         "slowest_per_mb_bytes": per_mb and per_mb["bytes"],
@@ -291,8 +287,7 @@ def main() -> None:
     print(f"exceptions other than LoaderError: {figures['exceptions']}")
     print(f"records neither loaded nor rejected: {figures['unaccounted_records']} "
           f"(in {figures['unaccounted_cases']} cases)")
-    print(f"warm != cold: {figures['warm_ne_cold']} "
-          f"(and {figures['warm_ne_cold_date_precision']} differing in date_precision)")
+    print(f"warm != cold: {figures['warm_ne_cold']}")
     print(f"slowest case: {figures['slowest_s']:.2f} s ({figures['slowest_bytes'] / 1e3:.0f} kB); "
           f"most per MB among cases of 100 kB or more: {figures['slowest_s_per_mb'] or 0:.2f} s/MB "
           f"({(figures['slowest_per_mb_bytes'] or 0) / 1e3:.0f} kB)")

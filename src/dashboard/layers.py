@@ -57,6 +57,12 @@ CELL_SIZES = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10)
 # The narrowest a cell is drawn: visible, and a map 1,000 px wide and 520 high holds
 # at most about 8,000 cells of it.
 CELL_PIXELS = 8
+# deck.gl draws the world 512 px wide at zoom 0, twice as wide with each level; the map
+# is about 700 px wide and 1.6 times as wide as it is high.
+WORLD_PIXELS = 512
+MAP_PIXELS = 700
+MAP_ASPECT = 1.6
+Bounds = tuple[float, float, float, float]  # south, west, north, east
 # Country outlines (Natural Earth via world-atlas), served by Streamlit from static/
 # (server.enableStaticServing): a 160 kB file the browser fetches once from this server,
 # where inlined it would add 1 MB of JSON5 to parse on every rerun.
@@ -153,11 +159,14 @@ def map_points(incidents: pd.DataFrame, colour_by: str,
     return points[POINT_COLUMNS]
 
 
+def pixels_per_degree(zoom: float) -> float:
+    """How wide a degree of longitude is drawn at ``zoom`` (the same at every latitude)."""
+    return WORLD_PIXELS * 2**zoom / 360
+
+
 def choose_cell_size(zoom: float) -> float:
     """The finest of CELL_SIZES drawn at least CELL_PIXELS wide at ``zoom``."""
-    # deck.gl draws the world 512 px wide at zoom 0, twice as wide with each level;
-    # a degree of longitude is as wide at every latitude.
-    pixels = 512 * 2 ** zoom / 360
+    pixels = pixels_per_degree(zoom)
     return next((size for size in CELL_SIZES if size * pixels >= CELL_PIXELS),
                 CELL_SIZES[-1])
 
@@ -236,18 +245,9 @@ def grid_cells(incidents: pd.DataFrame, zoom: float) -> tuple[pd.DataFrame, floa
     return cells, size
 
 
-# deck.gl draws the world 512 px wide at zoom 0; the map is about 700 px wide and 1.6
-# times as wide as it is high.
-MAP_PIXELS = 700
-MAP_ASPECT = 1.6
-
-
 def span_degrees(zoom: float) -> float:
     """Degrees of longitude across the map at ``zoom``."""
-    return 360 * MAP_PIXELS / (512 * 2**zoom)
-
-
-Bounds = tuple[float, float, float, float]  # south, west, north, east
+    return MAP_PIXELS / pixels_per_degree(zoom)
 
 
 def bounds(incidents: pd.DataFrame) -> Bounds | None:
@@ -261,14 +261,18 @@ def bounds(incidents: pd.DataFrame) -> Bounds | None:
 
 def fit_view(incidents: pd.DataFrame) -> pdk.ViewState:
     """A view that frames the placed incidents; the world when there are none."""
-    box = bounds(incidents)
+    return frame(bounds(incidents))
+
+
+def frame(box: Bounds | None) -> pdk.ViewState:
+    """A view that frames ``box``; the world when there is none."""
     if box is None:
         return WORLD_VIEW
     south, west, north, east = box
     # A tenth to spare keeps the outermost marks off the edge; a floor of a few degrees
     # keeps one town in its region.
     span = max(east - west, (north - south) * MAP_ASPECT, 4.0) * 1.1
-    zoom = max(0.5, math.log2(360 * MAP_PIXELS / (512 * span)))
+    zoom = max(0.5, math.log2(MAP_PIXELS / (pixels_per_degree(0) * span)))
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
 
 

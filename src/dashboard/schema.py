@@ -203,11 +203,10 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     web = url.str.match(r"(?i)^https?://")
     out["source_url"] = url.where(web, "")
     flags[FLAG_URL] = (url != "") & ~web
-    latitude, longitude = (per_distinct(column(name), coordinate)
-                           for name in ("latitude", "longitude"))
-    flags[FLAG_NOT_A_COORDINATE] = unread_coordinates(
-        {"latitude": (column("latitude"), latitude),
-         "longitude": (column("longitude"), longitude)})
+    texts = {name: column(name) for name in ("latitude", "longitude")}
+    degrees = {name: per_distinct(text, coordinate) for name, text in texts.items()}
+    latitude, longitude = degrees["latitude"], degrees["longitude"]
+    flags[FLAG_NOT_A_COORDINATE] = unread_coordinates(texts, degrees)
     # A latitude that would be a valid longitude, beside a longitude that would be a
     # valid latitude, was most likely typed into the wrong column.
     flags[FLAG_SWAPPED] = latitude.abs().between(90, 180, inclusive="right") & (
@@ -388,12 +387,13 @@ def sexagesimal(text: pd.Series) -> pd.Series:
     return degrees.where(read)
 
 
-def unread_coordinates(columns: dict[str, tuple[pd.Series, pd.Series]]) -> pd.Series:
+def unread_coordinates(texts: dict[str, pd.Series], degrees: dict[str, pd.Series]
+                       ) -> pd.Series:
     """Per row, the coordinate text that was not read as degrees ("latitude 12°X"), kept
     in the flag so dropping the number does not lose what the file said."""
-    unread = pd.Series(pd.NA, index=next(iter(columns.values()))[0].index, dtype="string")
-    for name, (text, degrees) in columns.items():
-        missed = text.fillna("").ne("") & degrees.isna()
+    unread = pd.Series(pd.NA, index=next(iter(texts.values())).index, dtype="string")
+    for name, text in texts.items():
+        missed = text.fillna("").ne("") & degrees[name].isna()
         said = name + " " + text[missed]
         unread[missed] = (unread[missed] + ", " + said).fillna(said)
     return unread

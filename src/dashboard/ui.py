@@ -59,7 +59,7 @@ from dashboard.layers import (
     IncidentMap,
     bounds,
     build_map,
-    fit_view,
+    frame,
     map_input,
     needs_framing,
 )
@@ -406,9 +406,9 @@ def map_cached(key: tuple, filters_key: str, layer: str, colour_by: str, tiles: 
 def fit_cached(key: tuple, filters_key: str, _selection: Selection
                ) -> tuple[tuple[float, float, float], Bounds | None]:
     """The view framing a selection's incidents, and the box around them."""
-    where = _selection.columns(["latitude", "longitude"])
-    fitted = fit_view(where)
-    return (fitted.latitude, fitted.longitude, fitted.zoom), bounds(where)
+    box = bounds(_selection.columns(["latitude", "longitude"]))
+    fitted = frame(box)
+    return (fitted.latitude, fitted.longitude, fitted.zoom), box
 
 
 def map_view(key: tuple, filters_key: str, selection: Selection) -> tuple[float, float, float]:
@@ -725,14 +725,16 @@ def charts_ui(key: tuple, filters_key: str, selection: Selection, dated: bool) -
     right.altair_chart(actors, width="stretch")
 
 
-def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, layer: str,
-               colour_by: str, tiles: bool, playback: Playback) -> None:
-    """Summary, figures, map, details and charts of the current view (a fragment)."""
+def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, period_key: str,
+               period: Selection, layer: str, colour_by: str, tiles: bool,
+               playback: Playback) -> None:
+    """Summary, figures, map, details and charts of the current view (a fragment):
+    ``period`` is what the filters pick (keyed by ``period_key``), the playback shows
+    a window of it."""
     shown_filters, index, window = playback_window(filters, playback)
     filters_key = json.dumps(describe(shown_filters))
     selection = selection_cached(key, filters_key, incidents, shown_filters)
-    period_key = json.dumps(describe(filters))
-    view = map_view(key, period_key, selection_cached(key, period_key, incidents, filters))
+    view = map_view(key, period_key, period)
     shown = charts.totals(selection.columns(FIGURE_COLUMNS))
     incident_map = map_cached(key, filters_key, layer, colour_by, tiles, view, selection)
     # Everything is computed before anything is drawn, and the window is recorded only
@@ -860,10 +862,11 @@ def main() -> None:
 
     st.title("Reported incidents")
     playback = playback_ui(filters)
+    filters_key = json.dumps(describe(filters))
+    selection = selection_cached(key, filters_key, incidents, filters)
     explore = st.fragment(explore_ui, run_every=speed() if playback.playing else None)
-    explore(incidents, key, filters, layer, colour_by, tiles, playback)
+    explore(incidents, key, filters, filters_key, selection, layer, colour_by, tiles, playback)
 
-    selection = selection_cached(key, json.dumps(describe(filters)), incidents, filters)
     table_ui(selection)
     downloads_ui(selection, filters, table, online, mappings)
     review_ui(incidents, key)
