@@ -395,3 +395,14 @@ def test_the_map_frames_the_incidents_when_they_leave_the_view(monkeypatch, writ
     assert both["zoom"] < nigeria["zoom"]
     at.button(key="refit").click().run()  # "Fit" always sends a view the map moves to
     assert deck_spec(at)["initialViewState"] != both
+
+
+def test_saving_a_fix_keeps_the_period(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(SMALL), start="2021-01-01")
+    at = review_typed(at, "Xyzzy-unknown")
+    at.number_input(key="fix-latitude").set_value(12.5).run()
+    at.number_input(key="fix-longitude").set_value(13.25).run()
+    at.button(key="review-save").click().run()
+    assert not at.exception
+    # The same incidents, one placed better: not new data, so not a new period.
+    assert at.sidebar.slider(key="period").value == (dt.date(2021, 1, 1), dt.date(2021, 6, 12))

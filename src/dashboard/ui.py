@@ -88,7 +88,7 @@ COLOUR_NAMES = {"event_type": "event type", "actor": "actor"}
 EVENT_QUERY = "event"
 # Session-state keys that more than one function reads.
 PERIOD = "period"
-PERIOD_DATA = "period_data"  # the table the period was set for
+PERIOD_DATA = "period_data"  # the files (names, hashes) the period was set for
 PLAYING = "playing"
 PLAYBACK_INDEX = "playback_index"  # the window on screen; None when not playing back
 PLAYBACK_DUE = "playback_due"  # when (time.monotonic()) the next window is due
@@ -448,21 +448,22 @@ def set_period(first: dt.date, last: dt.date, days: int | None) -> None:
         first, last - dt.timedelta(days=days - 1)), last)
 
 
-def period_ui(facts: Facts, default: Filters, key: tuple) -> tuple[dt.date | None,
-                                                                    dt.date | None]:
+def period_ui(facts: Facts, default: Filters, files: tuple) -> tuple[dt.date | None,
+                                                                      dt.date | None]:
     first, last = facts.first, facts.last
     if first is None or last is None:
         return None, None
     if first == last:
         st.sidebar.write(f"Period: {first:%d %b %Y}")
         return first, last
-    if st.session_state.get(PERIOD_DATA) != key:
+    if st.session_state.get(PERIOD_DATA) != files:
         # The page opens on the link's period; new data (an upload, a file ticked off)
-        # opens on all of it: a period chosen for other data would hide rows unsaid.
+        # opens on all of it: a period chosen for other data would hide rows unsaid. A
+        # saved fix or the online toggle changes how rows are placed, not which rows.
         opened = PERIOD_DATA not in st.session_state
         st.session_state[PERIOD] = ((default.start or first, default.end or last) if opened
                                     else (first, last))
-        st.session_state[PERIOD_DATA] = key
+        st.session_state[PERIOD_DATA] = files
     start, end = st.session_state[PERIOD]
     st.session_state[PERIOD] = (min(max(start, first), last), max(min(end, last), first))
     with st.sidebar.container(horizontal=True, gap="small"):  # wraps, never truncates
@@ -479,8 +480,8 @@ def period_ui(facts: Facts, default: Filters, key: tuple) -> tuple[dt.date | Non
     return start, end
 
 
-def filters_ui(facts: Facts, default: Filters, key: tuple) -> Filters:
-    start, end = period_ui(facts, default, key)
+def filters_ui(facts: Facts, default: Filters, files: tuple) -> Filters:
+    start, end = period_ui(facts, default, files)
     countries = choices_ui("Countries", "countries", facts.countries, default.countries)
     regions = facts.admin1
     if countries:
@@ -841,8 +842,8 @@ def main() -> None:
                            f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
     # What the combined table depends on: each file's bytes, the saved fixes and
     # mappings, the online setting and the mappings chosen for uploads.
-    key = (tuple((r["name"], r["sha256"]) for t in tables for r in t.files),
-           saved, online, json.dumps(mappings, sort_keys=True))
+    files = tuple((r["name"], r["sha256"]) for t in tables for r in t.files)
+    key = (files, saved, online, json.dumps(mappings, sort_keys=True))
     table = combine_cached(key, tuple(tables))
     incidents = table.accepted
     rejected_ui(table)
@@ -852,7 +853,7 @@ def main() -> None:
     facts = facts_cached(key, incidents)
     st.sidebar.title("Filters")
     default, default_layer = query_defaults(facts)
-    filters = filters_ui(facts, default, key)
+    filters = filters_ui(facts, default, files)
     layer, colour_by, tiles = map_settings_ui(default_layer)
     # The URL always shows this view, so it can be sent to a colleague.
     query = {**to_query(filters), "layer": [layer]}
