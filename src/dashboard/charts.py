@@ -12,6 +12,7 @@ import pandas as pd
 
 from dashboard.gazetteer import DATA_DIR
 from dashboard.layers import OTHER, PALETTE
+from dashboard.wording import plural
 
 REGIONS_PATH = DATA_DIR / "regions.csv"
 UNKNOWN_REGION = "country unknown"
@@ -54,9 +55,9 @@ def summarise(shown: Totals, start: dt.date | None, end: dt.date | None) -> str:
     """One sentence for screen readers and for people who would rather read."""
     count, fatalities, countries = shown.incidents, shown.fatalities, shown.countries
     period = f", {day(start)} to {day(end)}" if start and end else ""
-    return (f"{count:,} incident{'s' * (count != 1)}, {fatalities:,} "
-            f"fatalit{'ies' if fatalities != 1 else 'y'}, in {countries:,} "
-            f"countr{'ies' if countries != 1 else 'y'}{period}; {shown.unplaced:,} not placed.")
+    return (f"{plural(count, 'incident')}, {plural(fatalities, 'fatality', 'fatalities')}, "
+            f"in {plural(countries, 'country', 'countries')}{period}; "
+            f"{shown.unplaced:,} not placed.")
 
 
 def day(date: dt.date) -> str:

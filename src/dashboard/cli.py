@@ -22,6 +22,7 @@ from dashboard.gazetteer import DATA_DIR, load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, check_regular, read_path
+from dashboard.wording import plural
 
 APP_PATH = DATA_DIR.parent / "app.py"
 LAYOUT_CHOICES = ["auto", *LAYOUT_SIGNATURES, "generic"]
@@ -97,7 +98,7 @@ def check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{args.file}: {report['format']} layout; {report['rows_in']:,} rows in, "
+    print(f"{args.file}: {report['format']} layout; {plural(report['rows_in'], 'row')} in, "
           f"{report['accepted']:,} accepted, {report['rejected']:,} rejected")
     for reason, count in report["reasons"].items():
         print(f"  {count:,} rejected: {reason}")
@@ -119,13 +120,14 @@ def geocode(args: argparse.Namespace) -> int:
     else:
         args.output.write_bytes(to_csv_bytes(incidents))
     counts = incidents["geo_precision"].value_counts()
-    print(f"wrote {len(incidents):,} rows to {args.output} "
-          f"({len(table.rejected):,} rows rejected; `dashboard check` lists why)")
+    print(f"wrote {plural(len(incidents), 'row')} to {args.output} "
+          f"({plural(len(table.rejected), 'row')} rejected; `dashboard check` lists why)")
     for precision in GEO_PRECISIONS:
         print(f"  {precision}: {counts.get(precision, 0):,}")
     if client is not None:
         errors = incidents["flags"].str.contains("online lookup", na=False).sum()
-        print(f"  online: {client.requests:,} requests, {errors:,} rows with a lookup error. "
+        print(f"  online: {plural(client.requests, 'request')}, "
+              f"{plural(errors, 'row')} with a lookup error. "
               f"{ATTRIBUTION}")
     return 0
 
@@ -160,7 +162,7 @@ def export(args: argparse.Namespace) -> int:
                       hide_country_level=args.hide_country_level)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
-    print(f"wrote {len(shown):,} rows to {args.output}")
+    print(f"wrote {plural(len(shown), 'row')} to {args.output}")
     if args.geojson:
         args.geojson.write_bytes(to_geojson_bytes(shown))
         print(f"wrote the placed ones to {args.geojson}")

@@ -66,6 +66,7 @@ from dashboard.layers import (
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular, read_table
+from dashboard.wording import plural
 
 DATA_ENV = "DASHBOARD_DATA"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -96,11 +97,6 @@ MAP_VIEW = "map_view"
 FITS = "fits"  # how often the user asked to fit the map again
 LINK_READ = "link_read"  # the link the page was opened with has been read
 SAVED_FIX = "saved_fix"  # what the last saved place fix was, said once after the rerun
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 incident", "2 incidents", "1,566 names" """
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def plain(text: object) -> str:
