@@ -211,7 +211,8 @@ def test_a_view_with_nothing_in_it_is_an_empty_map_not_an_error(monkeypatch, wri
     at = opened(monkeypatch, write_csv(SMALL), layer=layer, min_fatalities="100000")
     assert not at.exception
     assert metrics(at)["Incidents"] == "0"
-    assert at.markdown[0].value.startswith("0 incidents, 0 fatalities, in 0 countries")
+    # The sentence says how many the filters leave out: no row hidden without a word.
+    assert at.markdown[0].value.startswith("0 of 5 incidents, 0 fatalities, in 0 countries")
 
 
 def test_every_filter_comes_from_the_url_and_goes_back_to_it(monkeypatch, write_csv):
@@ -221,7 +222,7 @@ def test_every_filter_comes_from_the_url_and_goes_back_to_it(monkeypatch, write_
     assert at.sidebar.multiselect(key="actors").value == ["ISWAP"]
     assert at.sidebar.text_input(key="text").value == "two"
     assert metrics(at)["Incidents"] == "1"  # n2: Monguno, 20 killed, notes "two"
-    assert at.markdown[0].value.startswith("1 incident, 20 fatalities, in 1 country")
+    assert at.markdown[0].value.startswith("1 of 5 incidents, 20 fatalities, in 1 country")
     at.sidebar.number_input(key="min_fatalities").set_value(25).run()
     assert at.query_params["min_fatalities"] == "25"
     assert metrics(at)["Incidents"] == "0"

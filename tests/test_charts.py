@@ -25,6 +25,8 @@ def test_the_summary_says_what_is_shown():
         "5 incidents, 27 fatalities, in 5 countries, 1 Jan 2015 to 30 Jun 2021; "
         "1 not placed.")
     one = INCIDENTS.iloc[[0]]
+    assert charts.summarise(charts.totals(one), None, None, loaded=len(INCIDENTS)) == (
+        "1 of 5 incidents, 10 fatalities, in 1 country; 0 not placed.")  # the rest filtered
     assert charts.summarise(charts.totals(one), None, None) == (
         "1 incident, 10 fatalities, in 1 country; 0 not placed.")
 

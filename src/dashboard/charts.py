@@ -51,11 +51,15 @@ def totals(incidents: pd.DataFrame) -> Totals:
                   unplaced=int(incidents["latitude"].isna().sum()))
 
 
-def summarise(shown: Totals, start: dt.date | None, end: dt.date | None) -> str:
-    """One sentence for screen readers and for people who would rather read."""
+def summarise(shown: Totals, start: dt.date | None, end: dt.date | None,
+              loaded: int | None = None) -> str:
+    """One sentence for screen readers and for people who would rather read; when the
+    filters leave some of the ``loaded`` incidents out, it says of how many."""
     count, fatalities, countries = shown.incidents, shown.fatalities, shown.countries
     period = f", {day(start)} to {day(end)}" if start and end else ""
-    return (f"{plural(count, 'incident')}, {plural(fatalities, 'fatality', 'fatalities')}, "
+    of = f"{count:,} of {plural(loaded, 'incident')}" if loaded and count < loaded else (
+        plural(count, "incident"))
+    return (f"{of}, {plural(fatalities, 'fatality', 'fatalities')}, "
             f"in {plural(countries, 'country', 'countries')}{period}; "
             f"{shown.unplaced:,} not placed.")
 

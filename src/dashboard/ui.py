@@ -740,7 +740,7 @@ def explore_ui(incidents: pd.DataFrame, key: tuple, filters: Filters, period_key
     line = st.empty()  # drawn while not playing too, so the map keeps its place
     if window:
         line.markdown(f"**{window}**")
-    st.write(charts.summarise(shown, shown_filters.start, shown_filters.end))
+    st.write(charts.summarise(shown, shown_filters.start, shown_filters.end, len(incidents)))
     figures_ui(shown)
     event = st.pydeck_chart(incident_map.deck, height=520, key="map", on_select="rerun",
                             selection_mode="single-object")
