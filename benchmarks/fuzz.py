@@ -39,6 +39,7 @@ from dashboard.filters import Filters, Selection
 from dashboard.gazetteer import DATA_DIR, load_gazetteer
 from dashboard.sources import (
     MAX_BYTES,
+    RETRY_PASSES,
     SNIFF_BYTES,
     TEXT_SUFFIXES,
     LoaderError,
@@ -157,7 +158,8 @@ def blob_case(index: int, seed: int) -> tuple[str, bytes]:
 def count_records(data: bytes) -> int | None:
     """Data records in a text file as Python's csv module reads the decoded text, blank
     lines (empty, or spaces and tabs other than the delimiter) aside; None when the
-    bytes are not text."""
+    bytes are not text. A quote left open to the end makes its record one, and the
+    count goes on after the quote's line, as many times as the loader starts again."""
     try:
         text = decode(data, "case")
     except LoaderError:
@@ -165,15 +167,42 @@ def count_records(data: bytes) -> int | None:
     delimiter = sniff_delimiter(text[:SNIFF_BYTES])
     blank = {" ", "\t"} - {delimiter}
     lines = io.StringIO(text, newline="").readlines()
+    records, first = 0, 0
+    for restarts in range(RETRY_PASSES + 1):
+        count, broken = csv_pass(lines[first:], delimiter, blank)
+        records += count
+        if broken is None:
+            break
+        start, opened = broken
+        records += 1
+        if first + start == 1 or restarts == RETRY_PASSES:
+            break
+        first += opened
+    return max(records - 1, 0)  # the header
+
+
+def csv_pass(lines: list[str], delimiter: str, blank: set[str]
+             ) -> tuple[int, tuple[int, int] | None]:
+    """The non-blank records the csv module reads in ``lines`` whose quotes close; and
+    for the last one, when its quote is still open at the end, the line it starts on
+    and the line of the quote (1-based)."""
     csv.field_size_limit(MAX_BYTES)
-    reader = csv.reader(lines, delimiter=delimiter)
+    ended = [*lines[:-1], lines[-1] if lines[-1].endswith(("\n", "\r")) else lines[-1] + "\n",
+             "\x00"] if lines else ["\x00"]
+    reader = csv.reader(ended, delimiter=delimiter)
     records, start = 0, 0
-    for _ in reader:
+    for cells in reader:
+        if reader.line_num == len(ended):  # the line after the text: alone, or swallowed
+            if cells == ["\x00"]:
+                return records, None
+            # The open cell holds every line break from its quote to the NUL line.
+            breaks = cells[-1].count("\n") + cells[-1].count("\r") - cells[-1].count("\r\n")
+            return records, (start + 1, reader.line_num - breaks)
         one = lines[start] if reader.line_num == start + 1 else None
         if one is None or not set(one.rstrip("\r\n")) <= blank:
             records += 1
         start = reader.line_num
-    return max(records - 1, 0)  # the header
+    return records, None
 
 
 def difference(cold, warm) -> str | None:

@@ -103,12 +103,14 @@ def test_a_stray_quote_accounts_for_every_record_and_names_its_line():
     rows = [f"2021-01-{day % 28 + 1:02d},Gao,note {day}" for day in range(1000)]
     rows[9] = '2021-01-10,"Gao,stray quote'  # line 11, after the header
     table = loaded(("date,place,notes\n" + "\n".join(rows) + "\n").encode())
-    assert (table.rows_in, len(table.accepted)) == (10, 9)
+    # The quote's line is rejected as written; reading goes on after it.
+    assert (table.rows_in, len(table.accepted)) == (1000, 999)
     rejected = table.rejected.iloc[0]
-    assert rejected["reason"] == "unclosed quote starting on line 11"
-    # The quote swallowed the rest of the file: those 991 records are this row's text.
-    assert rejected["place"].split("\n") == ["Gao,stray quote", *rows[10:], ""]
-    assert len(table.accepted) + len(rejected["place"].split("\n")) - 1 == 1000
+    assert rejected["reason"] == "unclosed quote on line 11"
+    assert rejected[["date", "place", "notes"]].tolist() == ["2021-01-10", '"Gao',
+                                                             "stray quote"]
+    assert table.accepted["notes"].tolist() == [f"note {day}" for day in range(1000)
+                                                if day != 9]
 
 
 def test_a_bare_cr_in_a_cell_and_a_long_row_lose_nothing():
@@ -129,10 +131,12 @@ def test_a_cell_over_128k_characters_and_a_long_row_are_both_rejected():
 
 def test_a_file_cut_inside_a_quoted_cell_keeps_its_last_row():
     table = loaded(b'date,place,notes\n2021-01-01,Gao,ok\n2021-01-02,Mosul,"Cut\nhere')
-    assert (table.rows_in, len(table.accepted)) == (2, 1)
-    rejected = table.rejected.iloc[0]
-    assert rejected["reason"] == "unclosed quote starting on line 3"
-    assert rejected[["date", "place", "notes"]].tolist() == ["2021-01-02", "Mosul", "Cut\nhere"]
+    # Every line kept: the quote's as written, the one after it as a row of its own.
+    assert (table.rows_in, len(table.accepted)) == (3, 1)
+    cut, after = table.rejected.sort_values("reason", ascending=False).to_dict("records")
+    assert (cut["reason"], cut["date"], cut["place"], cut["notes"]) == (
+        "unclosed quote on line 3", "2021-01-02", "Mosul", '"Cut')
+    assert (after["reason"], after["date"]) == ("date missing or not recognised", "here")
 
 
 def test_one_line_of_many_cells_is_one_rejected_row_with_every_cell():
@@ -217,5 +221,18 @@ def test_json_of_another_shape_is_refused_with_the_shapes_read(data, message):
 
 
 def test_a_file_whose_only_row_has_an_open_quote_is_refused_with_the_reason():
-    with pytest.raises(LoaderError, match=r"no row fits the header \(unclosed quote starting"):
+    with pytest.raises(LoaderError, match=r"no row fits the header \(unclosed quote on line 2"):
         read_table(b'date,place\n2021-01-01,"Gao', "t.csv")
+
+
+def test_past_its_restarts_the_reader_keeps_the_rest_as_one_record(monkeypatch):
+    from dashboard import sources
+
+    monkeypatch.setattr(sources, "RETRY_PASSES", 0)  # each restart reads the rest again
+    rows = [f"2021-01-{day % 28 + 1:02d},Gao,note {day}" for day in range(20)]
+    rows[4] = '2021-01-05,"Gao,stray quote'
+    table = loaded(("date,place,notes\n" + "\n".join(rows) + "\n").encode())
+    assert (table.rows_in, len(table.accepted)) == (5, 4)
+    rejected = table.rejected.iloc[0]
+    assert rejected["reason"] == "unclosed quote starting on line 6"
+    assert rejected["place"].split("\n") == ["Gao,stray quote", *rows[5:], ""]

@@ -16,7 +16,7 @@ import re
 import stat
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,10 @@ JSON_SHAPES = ('a list of records; a list of rows; {"columns": [...], "data": [[
                "or an object of objects keyed by row number or by column name")
 ROW_NUMBER = re.compile(r"-?\d+")
 csv.field_size_limit(MAX_BYTES)  # a cell may be as long as a file may be
+# Lines as Python's csv module and io count them: ended by \n, \r or \r\n.
+PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+# Restarts after a quote left open; each reads the rest of the file again.
+RETRY_PASSES = 8
 NOT_FILES = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "named pipe"),
              (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"))
 
@@ -232,12 +236,41 @@ def read_records(text: str, delimiter: str, name: str) -> RawTable:
 
 
 def split_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
-    """Each record that is not blank: the line it starts on, its cells, and, for a quote
-    still open at the end of the text (which makes the rest one record), the reason.
+    """Each record that is not blank: the line it starts on, its cells, and, for one
+    whose quote is never closed, the reason.
+
+    Such a quote is most often stray (a `"` typed into a cell): the record is kept as
+    written, split at the delimiter, with the reason, and reading starts again on the
+    line after the quote's. Only for the header, or after RETRY_PASSES such restarts (a
+    file of stray quotes, each restart reading the rest again), is the rest of the file
+    one record, as the csv module reads it.
+    """
+    lines: list[str] = []
+    first = 0  # lines before this pass
+    for restarts in range(RETRY_PASSES + 1):
+        rest = "".join(lines[first:]) if first else text
+        broken = yield from read_pass(rest, delimiter, first)
+        if broken is None:
+            return
+        start, opened, cells = broken
+        if start == 1 or restarts == RETRY_PASSES:  # a header so broken is refused
+            yield start, cells, f"unclosed quote starting on line {opened}"
+            return
+        lines = lines or PHYSICAL_LINE.findall(text)
+        written = "".join(lines[start - 1:opened]).rstrip("\r\n")
+        yield start, written.split(delimiter), f"unclosed quote on line {opened}"
+        first = opened
+
+
+def read_pass(text: str, delimiter: str, before: int
+              ) -> Generator[tuple[int, list[str], str], None, tuple | None]:
+    """`split_records` over ``text``, which starts after ``before`` lines; returns, for a
+    quote open at the end, the record's first line, the quote's line and the cells.
 
     Blank is what pandas skips: an empty line, or one of nothing but spaces and tabs.
     A line of NUL (the text has none) is added after the text: it comes back as a record
-    of its own unless an open quote swallowed it.
+    of its own unless an open quote swallowed it. (After a text that ends in a bare CR,
+    a LF would join that line's end, so the text's own line end is used where it has one.)
     """
     last_line = ""
 
@@ -246,21 +279,23 @@ def split_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str], s
         last_line = text_line
         return text_line
 
-    reader = csv.reader(map(remember, io.StringIO(text + "\n\x00", newline="")),
+    end = "" if text.endswith(("\n", "\r")) else "\n"
+    reader = csv.reader(map(remember, io.StringIO(text + end + "\x00", newline="")),
                         delimiter=delimiter)
     line = 1
     for cells in reader:
         if last_line == "\x00":
-            if cells != ["\x00"]:
-                cells[-1] = cells[-1].removesuffix("\n\x00")
-                # The open cell holds every line break from its quote to the end.
-                opened = reader.line_num - 1 - line_breaks(cells[-1])
-                yield line, cells, f"unclosed quote starting on line {opened}"
-            return
+            if cells == ["\x00"]:
+                return None
+            # The open cell holds every line break from its quote to the NUL line.
+            opened = reader.line_num - line_breaks(cells[-1])
+            cells[-1] = cells[-1].removesuffix(end + "\x00")
+            return before + line, before + opened, cells
         one_line = reader.line_num == line and last_line.rstrip("\r\n") == "".join(cells)
         if cells and not (one_line and len(cells) == 1 and not cells[0].strip(" \t")):
-            yield line, cells, ""
+            yield before + line, cells, ""
         line = reader.line_num + 1
+    return None
 
 
 def line_breaks(text: str) -> int:
