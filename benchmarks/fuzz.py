@@ -291,6 +291,7 @@ def summary(outcomes: list[dict]) -> dict:
         "unaccounted_cases": len(lost),
         "warm_ne_cold": len(warm_cold),
         "slowest_s": slowest["seconds"], "slowest_bytes": slowest["bytes"],
+        "slowest_name": slowest["name"], "slowest_per_mb_name": per_mb and per_mb["name"],
         "slowest_s_per_mb": per_mb and per_mb["seconds"] / per_mb["bytes"] * 1e6,
         "slowest_per_mb_bytes": per_mb and per_mb["bytes"],
         "examples": {"exceptions": [(o["name"], o["error"]) for o in errors[:5]],
@@ -317,8 +318,9 @@ def main() -> None:
     print(f"records neither loaded nor rejected: {figures['unaccounted_records']} "
           f"(in {figures['unaccounted_cases']} cases)")
     print(f"warm != cold: {figures['warm_ne_cold']}")
-    print(f"slowest case: {figures['slowest_s']:.2f} s ({figures['slowest_bytes'] / 1e3:.0f} kB); "
-          f"most per MB among cases of 100 kB or more: {figures['slowest_s_per_mb'] or 0:.2f} s/MB "
+    print(f"slowest case: {figures['slowest_name']}, {figures['slowest_s']:.2f} s "
+          f"({figures['slowest_bytes'] / 1e3:.0f} kB); most per MB among cases of 100 kB or "
+          f"more: {figures['slowest_per_mb_name']}, {figures['slowest_s_per_mb'] or 0:.2f} s/MB "
           f"({(figures['slowest_per_mb_bytes'] or 0) / 1e3:.0f} kB)")
     print(json.dumps({"examples": figures["examples"], "refusals": figures["refusals"]},
                      indent=1, ensure_ascii=True))
