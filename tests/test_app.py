@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.dataset import load_path
 from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, apply_filters
-from dashboard.ui import SPEEDS
+from dashboard.ui.explore import SPEEDS
 
 from conftest import ROOT, SAMPLE
 
@@ -302,7 +302,7 @@ def test_pause_stays_on_the_window_on_screen(monkeypatch, write_csv):
 
 
 def test_no_export_is_built_until_a_download_is_clicked(monkeypatch, write_csv):
-    from dashboard import ui
+    from dashboard.ui import outputs as ui
 
     built = []
     for name in ("to_csv_bytes", "to_geojson_bytes", "provenance"):

@@ -1,0 +1,242 @@
+"""The sidebar's data part: which files are loaded, how their columns map, what was not
+loaded and why, and the review of places the geocoder could not place well."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import store
+from dashboard.dataset import SAMPLE_PATH, load_path, load_raw, unmapped
+from dashboard.export import to_csv_bytes
+from dashboard.gazetteer import load_gazetteer
+from dashboard.geocode import candidates
+from dashboard.online import ATTRIBUTION, configured
+from dashboard.schema import Table
+from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular
+from dashboard.ui import caches
+from dashboard.ui.state import SAVED_FIX, UPLOAD_DIGESTS, plain
+from dashboard.wording import plural
+
+DATA_ENV = "DASHBOARD_DATA"
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
+TYPE_COORDINATES = "None of these: type its coordinates"
+MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the page shows: the data, and how it came to be (for provenance)."""
+
+    data: caches.Data
+    files: tuple[tuple[str, str], ...]  # (name, SHA-256) of each file, in order
+    online: bool
+    mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # upload -> columns
+
+
+def dataset_path() -> Path:
+    """`dashboard run FILE` and DASHBOARD_DATA choose the file; else the bundled sample."""
+    return Path(os.environ.get(DATA_ENV) or SAMPLE_PATH)
+
+
+def load_base(path: Path, digest: str, saved: str, online: bool) -> Table:
+    """The dataset the page opened with, per file content, saved choices (place fixes,
+    column mappings) and online setting."""
+    return caches.loaded(caches.fingerprint("base", str(path), digest, saved, online),
+                         path.name,
+                         lambda progress: load_path(path, online=configured() if online
+                                                    else None, progress=progress))
+
+
+def load_upload(digest: str, name: str, mapping: dict[str, str], saved: str, online: bool,
+                raw: RawTable) -> Table:
+    return caches.loaded(caches.fingerprint("upload", digest, name, mapping, saved, online),
+                         name, lambda progress: load_raw(raw.frame, name, mapping=mapping,
+                                                         online=configured() if online
+                                                         else None, digest=digest,
+                                                         malformed=raw.malformed,
+                                                         progress=progress))
+
+
+def online_ui() -> bool:
+    """Whether to ask OpenStreetMap for places the gazetteer lacks: off unless chosen."""
+    online = st.sidebar.toggle(
+        "Look up missing places online", value=False,
+        help="Sends the names of places the built-in gazetteer lacks to OpenStreetMap's "
+             "Nominatim (or $DASHBOARD_NOMINATIM_URL), one per second; answers are kept "
+             "on this machine. Everything else stays offline.")
+    if online:
+        st.sidebar.caption(ATTRIBUTION)
+    return online
+
+
+def data_ui() -> Loaded:
+    """The sidebar's data part, and the table it loads; stops the page when nothing is
+    loaded."""
+    st.sidebar.title("Data")
+    online = online_ui()
+    saved = store.saved_state()  # the user's fixes and mappings, read once per run
+    tables, keep_base, mappings = uploads_ui(online, saved)
+    if keep_base:
+        base = base_ui(dataset_path(), saved, online)
+        tables = [base, *tables] if base else tables
+    if not tables:
+        st.info("No incidents loaded: add a file in the sidebar.")
+        st.stop()
+    for part in tables:
+        st.sidebar.caption(f"{plain(part.source)}: {part.layout} layout, {part.rows_in:,} rows "
+                           f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
+    files = tuple((r["name"], r["sha256"]) for t in tables for r in t.files)
+    data = caches.combined(caches.fingerprint(files, saved, online, mappings), tuple(tables))
+    rejected_ui(data.table)
+    for notice in store.notices():
+        st.sidebar.warning(plain(notice))
+    return Loaded(data, files, online, mappings)
+
+
+def base_ui(path: Path, saved: str, online: bool) -> Table | None:
+    try:
+        stat = path.stat()
+        check_regular(path, stat)  # a FIFO would block the page for ever
+        digest = caches.file_digest(str(path), stat.st_mtime_ns, stat.st_size)
+        return load_base(path, digest, saved, online)
+    except (LoaderError, OSError) as error:
+        st.error(plain(f"Could not load {path.name}: {error}"))
+        return None
+
+
+def review_ui(data: caches.Data) -> None:
+    """Names the geocoder could not place well; a fix is saved and used on every load."""
+    saved = st.session_state.pop(SAVED_FIX, None)
+    if saved:
+        st.success(saved)
+    pending = caches.review_list(data)
+    if pending.empty:
+        return
+    with st.expander(f"Places to review: {plural(len(pending), 'name')}, "
+                     f"{plural(int(pending['incidents'].sum()), 'incident')}"):
+        st.dataframe(pending.drop(columns="key"), hide_index=True)
+        labels = [f"{row.place} ({row.country if isinstance(row.country, str) else 'no country'}"
+                  f"): {row.reason}, {plural(row.incidents, 'incident')}"
+                  for row in pending.itertuples()]
+        chosen = pending.iloc[labels.index(st.selectbox("Place name", labels, key="review-place"))]
+        fix = fix_ui(chosen["place"])
+        if st.button("Save this fix", key="review-save", disabled=fix is None):
+            save_fix(chosen, *fix)
+
+
+def fix_ui(place: str) -> tuple[float, float, str] | None:
+    """Where the user says ``place`` is: a gazetteer candidate, or typed coordinates."""
+    options = candidates(place, load_gazetteer())
+    choices = [f"{o.name}, {o.country} ({o.kind}; {o.latitude:.3f}, {o.longitude:.3f})"
+               for o in options.itertuples()] + [TYPE_COORDINATES]
+    pick = st.radio("Where is it?", choices, key="review-pick")
+    if pick == TYPE_COORDINATES:
+        return typed_fix(place)
+    option = options.iloc[choices.index(pick)]
+    return (float(option["latitude"]), float(option["longitude"]),
+            f"{option['name']}, {option['country']}")
+
+
+def save_fix(chosen: pd.Series, latitude: float, longitude: float, label: str) -> None:
+    try:
+        store.save_override(chosen["key"], {"latitude": latitude, "longitude": longitude,
+                                            "name": label, "place": chosen["place"]})
+    except store.SaveError as error:
+        st.error(plain(error))
+        return
+    st.session_state[SAVED_FIX] = plain(
+        f"Saved: {chosen['place']} at {latitude:.5f}, {longitude:.5f} ({label}); "
+        "used for every incident with this name from now on.")
+    st.rerun()
+
+
+def typed_fix(place: str) -> tuple[float, float, str] | None:
+    """Coordinates the user typed, or None until both are there and make sense. They
+    start empty: a default of 0 once saved a village at 0°, 0° in the Gulf of Guinea."""
+    left, right = st.columns(2)
+    latitude = left.number_input("Latitude", -90.0, 90.0, value=None, format="%.5f",
+                                 placeholder="-90 to 90, north positive", key="fix-latitude")
+    longitude = right.number_input("Longitude", -180.0, 180.0, value=None, format="%.5f",
+                                   placeholder="-180 to 180, east positive",
+                                   key="fix-longitude")
+    if latitude is None or longitude is None:
+        st.caption("Type both coordinates to save a fix.")
+        return None
+    if latitude == 0 and longitude == 0 and not st.checkbox(
+            "Yes, this place really is at 0°, 0° (at sea, south of Ghana)", key="fix-zero"):
+        st.warning("0°, 0° is how many files write \"unknown\"; tick the box if you mean it.")
+        return None
+    return latitude, longitude, place
+
+
+def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | None:
+    """Which column is which, for a file whose names do not say; None until it is known."""
+    saved = store.saved_mapping(raw.columns)
+    if not unmapped(raw) or saved:
+        return saved
+    with st.sidebar.expander(f"Columns of {plain(name)}", expanded=True):
+        st.write("The column names do not say which is the date and which the place. "
+                 "Pick them; the choice is remembered for files with these columns.")
+        columns = ["(none)", *map(str, raw.columns)]
+        chosen = {field: st.selectbox(field, columns, key=f"map-{digest}-{field}")
+                  for field in MAPPABLE}
+        mapping = {field: column for field, column in chosen.items() if column != "(none)"}
+        if st.button("Use these columns", key=f"map-{digest}"):
+            try:
+                store.save_mapping(raw.columns, mapping)
+            except store.SaveError as error:  # used now all the same, not remembered
+                st.warning(plain(error))
+            return mapping
+    return None
+
+
+def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
+                                                  dict[str, dict[str, str]]]:
+    """Tables from the user's uploads, whether to keep the base dataset beside them, and
+    the column mapping used for each upload that needed one."""
+    files = st.sidebar.file_uploader(
+        "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
+        help=f"ACLED, UCDP GED, GTD or any table; up to {MAX_BYTES // 2**20} MB per file.",
+    )
+    tables, mappings = [], {}
+    for file in files or []:
+        data = file.getvalue()
+        # Hashed once per upload, not on every rerun (a 200 MB file takes half a second).
+        digests = st.session_state.setdefault(UPLOAD_DIGESTS, {})
+        digest = digests.get(file.file_id) or digests.setdefault(
+            file.file_id, hashlib.sha256(data).hexdigest())
+        try:
+            raw = caches.read_upload(digest, file.name, data)
+            mapping = mapping_ui(file.name, digest, raw.frame)
+            if mapping is None:
+                continue
+            if mapping:
+                mappings[file.name] = mapping
+            tables.append(load_upload(digest, file.name, mapping, saved, online, raw))
+        except LoaderError as error:
+            st.sidebar.error(plain(error))
+    # A user's file is rarely meant to be mixed with the bundled IS sample; beside a
+    # dataset of their own (`dashboard run FILE`) it may well be.
+    keep_base = not files or st.sidebar.checkbox(
+        "Keep the loaded dataset beside the uploads", value=dataset_path() != SAMPLE_PATH,
+        key="keep-base")
+    return tables, keep_base, mappings
+
+
+def rejected_ui(table: Table) -> None:
+    for warning in table.warnings:
+        st.sidebar.warning(plain(warning))
+    if table.rejected.empty:
+        return
+    with st.sidebar.expander(f"{plural(len(table.rejected), 'row')} not loaded",
+                             expanded=True):
+        for reason, count in table.reason_counts().items():
+            st.write(f"{count:,}: {plain(reason)}")
+        st.download_button("Download rejected rows", data=lambda: to_csv_bytes(table.rejected),
+                           file_name="rejected_rows.csv", mime="text/csv", on_click="ignore")

@@ -1,0 +1,64 @@
+"""What a session remembers between runs, and the link (URL) that says the view.
+
+Every session-state key that more than one function reads is named here once; a
+widget's own key, read only through the widget, stays beside the widget.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from dashboard.filters import QUERY_NAMES, Filters, from_query, to_query
+from dashboard.layers import LAYERS
+
+# Session-state keys.
+PERIOD = "period"  # the period slider's (start, end)
+PERIOD_DATA = "period_data"  # the files (names, hashes) the period was set for
+PLAYING = "playing"
+PLAYBACK_INDEX = "playback_index"  # the window on screen; None when not playing back
+PLAYBACK_DUE = "playback_due"  # when (time.monotonic()) the next window is due
+SPEED = "speed"  # the playback's speed selectbox
+LAYER = "layer"  # the map layer radio
+MAP_VIEW = "map_view"  # where the map looks: (latitude, longitude, zoom)
+FITS = "fits"  # how often the user asked to fit the map again
+LINK_READ = "link_read"  # the link the page was opened with has been read
+SAVED_FIX = "saved_fix"  # what the last saved place fix was, said once after the rerun
+PICKED_ROW = "picked_row"  # the incident the last map click picked
+UPLOAD_DIGESTS = "upload_digests"  # upload file id -> SHA-256 of its bytes
+
+EVENT_QUERY = "event"  # ?event=ID opens one incident
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Text from a file (names, cells in messages) shown as itself: Streamlit renders
+    Markdown in labels and messages, and `![x](https://host/t.png)` would fetch a URL."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def link_view(known: dict[str, set[str]], first, last) -> tuple[Filters, str]:
+    """The view a pasted URL asks for (filters and map layer); a value that cannot be used
+    is said once, in the sidebar, not fatal."""
+    params = {name: st.query_params.get_all(name) for name in QUERY_NAMES}
+    default, notices = from_query(params, known, first, last)
+    layer = st.query_params.get(LAYER, LAYERS[0])
+    if layer not in LAYERS:
+        notices.append(f"layer={layer!r} is not one of {', '.join(LAYERS)}; ignored.")
+        layer = LAYERS[0]
+    # Only the link the page was opened with is the user's; later the URL is the page's
+    # own, and its old period would be "outside" new data.
+    if not st.session_state.get(LINK_READ):
+        for notice in notices:
+            st.sidebar.info(f"Link: {plain(notice)}")
+    st.session_state[LINK_READ] = True
+    return default, layer
+
+
+def show_in_link(filters: Filters, layer: str) -> None:
+    """The URL always shows this view, so it can be sent to a colleague."""
+    query = {**to_query(filters), LAYER: [layer]}
+    if st.query_params.get(EVENT_QUERY):
+        query[EVENT_QUERY] = [st.query_params[EVENT_QUERY]]
+    st.query_params.from_dict(query)
