@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -67,20 +69,42 @@ class Framing:
     box: Bounds | None
 
 
-BY_IDENTITY = {Data: lambda data: data.fingerprint, View: lambda view: view.fingerprint}
-
-
 def fingerprint(*parts: object) -> str:
     """One name for what a table or view depends on (JSON-able parts)."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class FileVersion:
+    """One version of a file on disk: its path, modification time and size."""
+
+    path: str
+    modified_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path, stat: os.stat_result) -> FileVersion:
+        return cls(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@dataclass(frozen=True, eq=False)
+class Upload:
+    """A file the user uploaded, named by the SHA-256 of its bytes."""
+
+    name: str
+    digest: str
+    data: bytes = field(repr=False)
+
+
+BY_IDENTITY = {Data: lambda data: data.fingerprint, View: lambda view: view.fingerprint,
+               Upload: lambda upload: (upload.name, upload.digest)}
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def file_digest(path: str, modified_ns: int, size: int) -> str:
-    """The file's content hash, computed once per version of the file (its path,
-    modification time and size), not per rerun."""
+def file_digest(version: FileVersion) -> str:
+    """The file's content hash, computed once per version of the file, not per rerun."""
     digest = hashlib.sha256()
-    with open(path, "rb") as file:
+    with open(version.path, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -145,10 +169,11 @@ def loaded(key: str, name: str, load: Callable[[Progress], Table]) -> Table:
     return table
 
 
-@st.cache_resource(show_spinner="Reading the upload…", max_entries=32)
-def read_upload(digest: str, name: str, _data: bytes) -> RawTable:
-    """An upload's cells, by its content hash (the bytes themselves are not hashed)."""
-    return read_table(_data, name)
+@st.cache_resource(show_spinner="Reading the upload…", max_entries=32,
+                   hash_funcs=BY_IDENTITY)
+def read_upload(upload: Upload) -> RawTable:
+    """An upload's cells, by its name and content hash (its bytes are not hashed again)."""
+    return read_table(upload.data, upload.name)
 
 
 @st.cache_resource(max_entries=8)

@@ -39,6 +39,15 @@ class Loaded:
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # upload -> columns
 
 
+@dataclass(frozen=True)
+class Uploads:
+    """The tables of the user's uploads, and what the user chose about them."""
+
+    tables: list[Table]
+    keep_base: bool  # keep the dataset the page opened with beside them
+    mappings: dict[str, dict[str, str]]  # upload name -> the column mapping it needed
+
+
 def dataset_path() -> Path:
     """`dashboard run FILE` and DASHBOARD_DATA choose the file; else the bundled sample."""
     return Path(os.environ.get(DATA_ENV) or SAMPLE_PATH)
@@ -81,8 +90,9 @@ def data_ui() -> Loaded:
     st.sidebar.title("Data")
     online = online_ui()
     saved = store.saved_state()  # the user's fixes and mappings, read once per run
-    tables, keep_base, mappings = uploads_ui(online, saved)
-    if keep_base:
+    uploads = uploads_ui(online, saved)
+    tables = uploads.tables
+    if uploads.keep_base:
         base = base_ui(dataset_path(), saved, online)
         tables = [base, *tables] if base else tables
     if not tables:
@@ -92,18 +102,19 @@ def data_ui() -> Loaded:
         st.sidebar.caption(f"{plain(part.source)}: {part.layout} layout, {part.rows_in:,} rows "
                            f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
     files = tuple((r["name"], r["sha256"]) for t in tables for r in t.files)
-    data = caches.combined(caches.fingerprint(files, saved, online, mappings), tuple(tables))
+    data = caches.combined(caches.fingerprint(files, saved, online, uploads.mappings),
+                           tuple(tables))
     rejected_ui(data.table)
     for notice in store.notices():
         st.sidebar.warning(plain(notice))
-    return Loaded(data, files, online, mappings)
+    return Loaded(data, files, online, uploads.mappings)
 
 
 def base_ui(path: Path, saved: str, online: bool) -> Table | None:
     try:
         stat = path.stat()
         check_regular(path, stat)  # a FIFO would block the page for ever
-        digest = caches.file_digest(str(path), stat.st_mtime_ns, stat.st_size)
+        digest = caches.file_digest(caches.FileVersion.of(path, stat))
         return load_base(path, digest, saved, online)
     except (LoaderError, OSError) as error:
         st.error(plain(f"Could not load {path.name}: {error}"))
@@ -196,10 +207,8 @@ def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | No
     return None
 
 
-def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
-                                                  dict[str, dict[str, str]]]:
-    """Tables from the user's uploads, whether to keep the base dataset beside them, and
-    the column mapping used for each upload that needed one."""
+def uploads_ui(online: bool, saved: str) -> Uploads:
+    """The sidebar's uploader and the tables of what was uploaded."""
     files = st.sidebar.file_uploader(
         "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
         help=f"ACLED, UCDP GED, GTD or any table; up to {MAX_BYTES // 2**20} MB per file.",
@@ -212,7 +221,7 @@ def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
         digest = digests.get(file.file_id) or digests.setdefault(
             file.file_id, hashlib.sha256(data).hexdigest())
         try:
-            raw = caches.read_upload(digest, file.name, data)
+            raw = caches.read_upload(caches.Upload(file.name, digest, data))
             mapping = mapping_ui(file.name, digest, raw.frame)
             if mapping is None:
                 continue
@@ -226,7 +235,7 @@ def uploads_ui(online: bool, saved: str) -> tuple[list[Table], bool,
     keep_base = not files or st.sidebar.checkbox(
         "Keep the loaded dataset beside the uploads", value=dataset_path() != SAMPLE_PATH,
         key="keep-base")
-    return tables, keep_base, mappings
+    return Uploads(tables, keep_base, mappings)
 
 
 def rejected_ui(table: Table) -> None:
