@@ -13,16 +13,22 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dashboard import __version__
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import Filters, apply_filters
+from dashboard.filters import FILTERS, Filter, Filters, apply_filters
 from dashboard.gazetteer import DATA_DIR, load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, check_regular, read_path
 from dashboard.wording import plural
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dashboard.gazetteer import Gazetteer
 
 APP_PATH = DATA_DIR.parent / "app.py"
 LAYOUT_CHOICES = ["auto", *LAYOUT_SIGNATURES, "generic"]
@@ -42,6 +48,52 @@ def add_online_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--nominatim-url", metavar="URL",
                          help=f"Nominatim server (default: ${URL_ENV}, else the public one)")
     command.add_argument("--user-agent", help=f"sent to Nominatim (default: ${USER_AGENT_ENV})")
+
+
+# How each kind of filter is given on the command line (see filters.KINDS).
+OPTION_KINDS = {"period": {"type": iso_date},
+                "choices": {"action": "append", "default": []},
+                "text": {"default": ""},
+                "at_least": {"type": int, "default": 0},
+                "flag": {"action": "store_true"}}
+
+
+def add_filter_options(command: argparse.ArgumentParser) -> None:
+    """One option per declared filter, stored under the filter's field."""
+    for declared in FILTERS:
+        command.add_argument(declared.option, dest=declared.field,
+                             help=declared.help or None,
+                             **({"metavar": declared.metavar} if declared.metavar else {}),
+                             **OPTION_KINDS[declared.kind])
+
+
+def filters_from_args(args: argparse.Namespace, incidents: pd.DataFrame,
+                      gazetteer: Gazetteer) -> Filters:
+    """The filters the options ask for. A chosen value no incident has is an error, not an
+    empty file: a typo would otherwise export nothing without a word."""
+    values = {}
+    for declared in FILTERS:
+        value = getattr(args, declared.field)
+        if declared.kind == "choices":
+            present = set(incidents[declared.column].dropna().astype(str))
+            value = tuple(spelled(declared, name, present, gazetteer, args.file.name)
+                          for name in value)
+        values[declared.field] = value
+    return Filters(**values)
+
+
+def spelled(declared: Filter, name: str, present: set[str], gazetteer: Gazetteer,
+            file_name: str) -> str:
+    """A typed value as the file spells it (a country in any spelling the gazetteer
+    knows, or as the file writes it)."""
+    canonical = declared.spelling(name, gazetteer) if declared.spelling else name
+    if canonical in present:
+        return canonical
+    if name in present:
+        return name
+    said = "." if declared.spelling else " (it must be written as in the file)."
+    raise LoaderError(f"{declared.option} {name!r}: no incident in {file_name} has that "
+                      f"{declared.column}{said}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -64,18 +116,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="the dashboard's filtered CSV export")
     export.add_argument("file", type=Path)
     export.add_argument("-o", "--output", type=Path, required=True)
-    export.add_argument("--country", action="append", default=[], metavar="NAME")
-    export.add_argument("--start", type=iso_date, metavar="YYYY-MM-DD")
-    export.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD")
-    export.add_argument("--admin1", action="append", default=[], metavar="NAME",
-                        help="a region (state, province) as the file names it")
-    export.add_argument("--actor", action="append", default=[], metavar="NAME")
-    export.add_argument("--type", action="append", default=[], metavar="EVENT_TYPE")
-    export.add_argument("--search", default="", metavar="TEXT",
-                        help="rows whose place or notes contain TEXT (any case)")
-    export.add_argument("--min-fatalities", type=int, default=0, metavar="N")
-    export.add_argument("--hide-country-level", action="store_true",
-                        help="leave out incidents placed only at their country")
+    add_filter_options(export)
     add_online_options(export)
     export.add_argument("--geojson", type=Path, metavar="OUT",
                         help="also write the placed rows as GeoJSON points")
@@ -136,30 +177,7 @@ def export(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
     client = configured(args.nominatim_url, args.user_agent) if args.online else None
     table = load_path(args.file, online=client)
-    in_data = set(table.accepted["country"].dropna())
-    countries = []
-    for name in args.country:
-        code = gazetteer.country_code(name)
-        # A name the gazetteer does not know may still be the file's own spelling, as the
-        # dashboard's country list shows it.
-        canonical = gazetteer.country_name(code) if code else name
-        if canonical not in in_data and name not in in_data:
-            raise LoaderError(f"--country {name!r}: no incident in {args.file.name} has "
-                              "that country.")
-        countries.append(canonical if canonical in in_data else name)
-    for values, column, option in ((args.admin1, "admin1", "--admin1"),
-                                   (args.actor, "actor", "--actor"),
-                                   (args.type, "event_type", "--type")):
-        present = set(table.accepted[column].dropna().astype(str))
-        for value in values:
-            if value not in present:
-                raise LoaderError(f"{option} {value!r}: no incident in {args.file.name} has "
-                                  f"that {column} (it must be written as in the file).")
-    filters = Filters(start=args.start, end=args.end, countries=tuple(countries),
-                      admin1=tuple(args.admin1), actors=tuple(args.actor),
-                      event_types=tuple(args.type), text=args.search,
-                      min_fatalities=args.min_fatalities,
-                      hide_country_level=args.hide_country_level)
+    filters = filters_from_args(args, table.accepted, gazetteer)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
     print(f"wrote {plural(len(shown), 'row')} to {args.output}")

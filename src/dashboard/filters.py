@@ -1,34 +1,158 @@
-"""What the user chose to look at, the rows that match it, and the URL that says it."""
+"""What the user chose to look at, the rows that match it, and the URL that says it.
+
+Each filter is declared once, in `FILTERS`: its field of `Filters`, its URL name, its
+`dashboard export` option, its kind (how it is read, written and drawn), its widget's
+label and how it matches rows. `matching`, the URL (`from_query`, `to_query`), the export
+options (`to_arguments`; `cli.add_filter_options`, `cli.filters_from_args`), `describe`
+(the summary and provenance) and the sidebar (`ui.sidebar.filters_ui`) all walk that list.
+See docs/ARCHITECTURE.md.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-# Filter field -> (URL query name, canonical column) for the multi-choice filters.
-CHOICES = {
-    "countries": ("country", "country"),
-    "admin1": ("admin1", "admin1"),
-    "actors": ("actor", "actor"),
-    "event_types": ("type", "event_type"),
-}
-# URL query name -> the `dashboard export` option that means the same.
-OPTIONS = {"country": "--country", "admin1": "--admin1", "actor": "--actor", "type": "--type",
-           "start": "--start", "end": "--end", "q": "--search",
-           "min_fatalities": "--min-fatalities", "hide_country_level": "--hide-country-level"}
-QUERY_NAMES = list(OPTIONS)
+if TYPE_CHECKING:
+    from dashboard.gazetteer import Gazetteer
+
+# The kinds of filter; each is read from the URL and the command line, written back,
+# described and drawn in one way (its widget in `ui.sidebar.WIDGETS`).
+# - "period": a date bounding the period, inclusive; the two (start, then end) share one
+#   slider and are clipped to the data's dates.
+# - "choices": any of the values of a column the data has (none chosen: all).
+# - "text": text searched for, any case, at most MAX_SEARCH characters.
+# - "at_least": a whole number a row's count must reach (0: all).
+# - "flag": on or off (URL value "1").
+KINDS = ("period", "choices", "text", "at_least", "flag")
+UNSET = {"period": None, "choices": (), "text": "", "at_least": 0, "flag": False}
 SEARCHED = ["place", "notes"]
 MAX_SEARCH = 200
+
+Matcher = Callable[[pd.DataFrame, Any], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter, declared once; see the module's docstring for what reads it."""
+
+    field: str  # its field of `Filters`, and its widget's session-state key
+    name: str  # its URL query name
+    option: str  # its `dashboard export` option
+    kind: str  # one of KINDS
+    label: str  # the widget's label
+    matches: Matcher  # one boolean per row: kept by a value that is set
+    column: str = ""  # "choices": the column whose values it offers
+    metavar: str = ""  # the option's placeholder in `dashboard export --help`
+    help: str = ""  # the option's help
+    widget_help: str = ""  # the widget's help (a tooltip)
+    follows: str = ""  # "choices": the field whose chosen values narrow its offers
+    # "choices" typed on the command line: the data's spelling of a value as typed
+    # (a country through the gazetteer); without it a value must be written as in the file.
+    spelling: Callable[[str, Gazetteer], str] | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"filter {self.field}: unknown kind {self.kind!r}")
+        if (self.kind == "choices") != bool(self.column):
+            raise ValueError(f"filter {self.field}: a column if and only if it is a choice")
+
+    @property
+    def unset(self) -> Any:
+        return UNSET[self.kind]
+
+    def is_set(self, value: Any) -> bool:
+        """Whether ``value`` narrows the rows (a negative least count does not)."""
+        return value > 0 if self.kind == "at_least" else bool(value)
+
+
+def bools(values: pd.Series, missing: bool = False) -> np.ndarray:
+    return values.to_numpy(dtype=bool, na_value=missing)
+
+
+def on_or_after(column: str) -> Matcher:
+    return lambda rows, day: bools(rows[column] >= pd.Timestamp(day))
+
+
+def on_or_before(column: str) -> Matcher:
+    return lambda rows, day: bools(rows[column] <= pd.Timestamp(day))
+
+
+def one_of(column: str) -> Matcher:
+    """Rows whose ``column`` holds one of the chosen values (a table without the column:
+    every row, as an upload without actors is not emptied by an actor in the link)."""
+    return lambda rows, chosen: (bools(rows[column].isin(chosen)) if column in rows
+                                 else np.ones(len(rows), dtype=bool))
+
+
+def contains(*columns: str) -> Matcher:
+    """Rows where any of ``columns`` holds the text, any case, literally (not a pattern)."""
+
+    def match(rows: pd.DataFrame, text: str) -> np.ndarray:
+        found = np.zeros(len(rows), dtype=bool)
+        for column in columns:
+            found |= bools(rows[column].str.contains(text, case=False, regex=False))
+        return found
+
+    return match
+
+
+def at_least(column: str) -> Matcher:
+    """Rows whose ``column`` reaches the count; an unknown count does not."""
+    return lambda rows, least: bools(rows[column] >= least)
+
+
+def placed_finer_than_country(rows: pd.DataFrame, _on: bool) -> np.ndarray:
+    # Rows not placed at all stay: they are not "placed only at their country".
+    return bools(rows["geo_precision"] != "country", missing=True)
+
+
+def country_spelling(name: str, gazetteer: Gazetteer) -> str:
+    """A country as the gazetteer names it ("nigeria", "NG": "Nigeria"); a name it does
+    not know as typed (it may still be the file's own spelling)."""
+    code = gazetteer.country_code(name)
+    return (gazetteer.country_name(code) or name) if code else name
+
+
+FILTERS = (
+    Filter("start", "start", "--start", "period", "Period", on_or_after("date"),
+           metavar="YYYY-MM-DD"),
+    Filter("end", "end", "--end", "period", "Period", on_or_before("date"),
+           metavar="YYYY-MM-DD"),
+    Filter("countries", "country", "--country", "choices", "Countries", one_of("country"),
+           column="country", metavar="NAME", spelling=country_spelling),
+    Filter("admin1", "admin1", "--admin1", "choices", "Regions (admin-1)", one_of("admin1"),
+           column="admin1", metavar="NAME", follows="countries",
+           help="a region (state, province) as the file names it",
+           widget_help="States, provinces, governorates; the list follows the chosen "
+                       "countries."),
+    Filter("actors", "actor", "--actor", "choices", "Actors", one_of("actor"),
+           column="actor", metavar="NAME"),
+    Filter("event_types", "type", "--type", "choices", "Event types", one_of("event_type"),
+           column="event_type", metavar="EVENT_TYPE"),
+    Filter("text", "q", "--search", "text", "Search place and notes", contains(*SEARCHED),
+           metavar="TEXT", help="rows whose place or notes contain TEXT (any case)"),
+    Filter("min_fatalities", "min_fatalities", "--min-fatalities", "at_least",
+           "At least this many fatalities", at_least("fatalities"), metavar="N"),
+    Filter("hide_country_level", "hide_country_level", "--hide-country-level", "flag",
+           "Hide incidents placed only at country level", placed_finer_than_country,
+           help="leave out incidents placed only at their country"),
+)
+DECLARED = {declared.field: declared for declared in FILTERS}
+PERIOD_FILTERS = tuple(declared for declared in FILTERS if declared.kind == "period")
+QUERY_NAMES = [declared.name for declared in FILTERS]
 
 
 @dataclass(frozen=True)
 class Filters:
     """A view of the incidents; an empty choice means all, and every filter combines
-    with every other."""
+    with every other. One field per declaration in FILTERS, in its order (a test holds
+    them equal): written out for readers and type checkers."""
 
     start: dt.date | None = None  # inclusive
     end: dt.date | None = None  # inclusive
@@ -44,26 +168,10 @@ class Filters:
 def matching(incidents: pd.DataFrame, filters: Filters) -> np.ndarray:
     """One boolean per row: whether it matches every filter that is set."""
     keep = np.ones(len(incidents), dtype=bool)
-    dates = incidents["date"]
-    if filters.start is not None:
-        keep &= (dates >= pd.Timestamp(filters.start)).to_numpy(dtype=bool, na_value=False)
-    if filters.end is not None:
-        keep &= (dates <= pd.Timestamp(filters.end)).to_numpy(dtype=bool, na_value=False)
-    for field, (_, column) in CHOICES.items():
-        chosen = getattr(filters, field)
-        if chosen and column in incidents:
-            keep &= incidents[column].isin(chosen).to_numpy(dtype=bool, na_value=False)
-    if filters.text:
-        found = np.zeros(len(incidents), dtype=bool)
-        for column in SEARCHED:
-            found |= incidents[column].str.contains(filters.text, case=False, regex=False
-                                                    ).to_numpy(dtype=bool, na_value=False)
-        keep &= found
-    if filters.min_fatalities > 0:
-        keep &= (incidents["fatalities"] >= filters.min_fatalities).to_numpy(
-            dtype=bool, na_value=False)
-    if filters.hide_country_level:
-        keep &= (incidents["geo_precision"] != "country").to_numpy(dtype=bool, na_value=True)
+    for declared in FILTERS:
+        value = getattr(filters, declared.field)
+        if declared.is_set(value):
+            keep &= declared.matches(incidents, value)
     return keep
 
 
@@ -122,82 +230,112 @@ def windows(start: dt.date, end: dt.date, step: str) -> list[tuple[dt.date, dt.d
             for a, b in zip(starts, [*starts[1:], starts[-1] + starts.freq], strict=True)]
 
 
+def written(declared: Filter, value: Any) -> list[str]:
+    """A value that is set, as its URL query values (and its export option's)."""
+    if declared.kind == "period":
+        return [value.isoformat()]
+    if declared.kind == "choices":
+        return list(value)
+    if declared.kind == "flag":
+        return ["1"]
+    return [str(value)]
+
+
+def described(declared: Filter, value: Any) -> Any:
+    """A value as plain JSON."""
+    if declared.kind == "period":
+        return value.isoformat() if value else None
+    return list(value) if declared.kind == "choices" else value
+
+
 def describe(filters: Filters) -> dict:
-    """The filters as plain JSON values, in `dashboard export`'s own terms."""
-    described = dataclasses.asdict(filters)
-    for key in ("start", "end"):
-        described[key] = described[key].isoformat() if described[key] else None
-    return {key: list(value) if isinstance(value, tuple) else value
-            for key, value in described.items()}
+    """The filters as plain JSON values, by field, in `dashboard export`'s own terms."""
+    return {declared.field: described(declared, getattr(filters, declared.field))
+            for declared in FILTERS}
 
 
 def to_arguments(filters: Filters) -> list[str]:
     """The `dashboard export` options that pick the same rows (the URL's, renamed)."""
     arguments = []
-    for name, values in to_query(filters).items():
-        if name == "hide_country_level":  # a flag: no value
-            arguments.append(OPTIONS[name])
+    for declared in FILTERS:
+        value = getattr(filters, declared.field)
+        if not declared.is_set(value):
+            continue
+        if declared.kind == "flag":  # no value
+            arguments.append(declared.option)
         else:
-            arguments += [part for value in values for part in (OPTIONS[name], value)]
+            arguments += [part for text in written(declared, value)
+                          for part in (declared.option, text)]
     return arguments
+
+
+def read(declared: Filter, given: list[str], known: set[str],
+         period: tuple[dt.date | None, dt.date | None]) -> tuple[Any, list[str]]:
+    """One filter's value from its URL query values, and a notice for each value that
+    was ignored."""
+    name, kind = declared.name, declared.kind
+    if kind == "choices":
+        return (tuple(value for value in given if value in known),
+                [f"{name}={value!r} is not in the data; ignored."
+                 for value in given if value not in known])
+    if kind == "period":
+        return read_day(declared, given, period)
+    if not given:
+        return declared.unset, []
+    value = given[-1]
+    if kind == "text":
+        return value[:MAX_SEARCH], []
+    if kind == "flag":
+        return value == "1", []
+    if value.isascii() and value.isdigit():  # "²" is a digit to Python, not to int()
+        return int(value), []
+    return declared.unset, [f"{name}={value!r} is not a whole number; ignored."]
+
+
+def read_day(declared: Filter, given: list[str],
+             period: tuple[dt.date | None, dt.date | None]) -> tuple[Any, list[str]]:
+    """A bound of the period: the data's own when not given, else clipped to the data's."""
+    first, last = period
+    default = first if declared is PERIOD_FILTERS[0] else last
+    if not given:
+        return default, []
+    try:
+        day = dt.date.fromisoformat(given[-1])
+    except ValueError:
+        return default, [f"{declared.name}={given[-1]!r} is not a YYYY-MM-DD date; ignored."]
+    if first is None or last is None:
+        return day, []
+    clipped = min(max(day, first), last)
+    if clipped == day:
+        return day, []
+    return clipped, [f"{declared.name}={given[-1]} is outside the data ({first.isoformat()} "
+                     f"to {last.isoformat()}); {clipped.isoformat()} is used."]
 
 
 def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
                first: dt.date | None, last: dt.date | None) -> tuple[Filters, list[str]]:
     """Filters from URL query parameters, and a notice for each value that was ignored.
 
-    ``known`` holds, per field of CHOICES, the values the data has: a country (or actor,
-    ...) the data lacks is ignored. Dates (YYYY-MM-DD) are clipped to the data's period.
+    ``known`` holds, per field of a "choices" filter, the values the data has: a country
+    (or actor, ...) the data lacks is ignored. Dates (YYYY-MM-DD) are clipped to the
+    data's period, [first, last].
     """
     notices = []
-    chosen = {}
-    for field, (name, _) in CHOICES.items():
-        values = known.get(field, set())
-        chosen[field] = tuple(v for v in params.get(name, []) if v in values)
-        notices += [f"{name}={v!r} is not in the data; ignored."
-                    for v in params.get(name, []) if v not in values]
-    bounds = {}
-    for key, default in (("start", first), ("end", last)):
-        values = params.get(key, [])
-        try:
-            day = dt.date.fromisoformat(values[-1]) if values else default
-        except ValueError:
-            notices.append(f"{key}={values[-1]!r} is not a YYYY-MM-DD date; ignored.")
-            day = default
-        if values and day is not None and first is not None and last is not None:
-            clipped = min(max(day, first), last)
-            if clipped != day:
-                notices.append(f"{key}={values[-1]} is outside the data "
-                               f"({first.isoformat()} to {last.isoformat()}); "
-                               f"{clipped.isoformat()} is used.")
-            day = clipped
-        bounds[key] = day
-    if bounds["start"] and bounds["end"] and bounds["start"] > bounds["end"]:
-        notices.append("start is after end; the whole period is shown.")
-        bounds = {"start": first, "end": last}
-    text = (params.get("q") or [""])[-1][:MAX_SEARCH]
-    least = 0
-    if params.get("min_fatalities"):
-        value = params["min_fatalities"][-1]
-        if value.isascii() and value.isdigit():  # "²" is a digit to Python, not to int()
-            least = int(value)
-        else:
-            notices.append(f"min_fatalities={value!r} is not a whole number; ignored.")
-    hide = (params.get("hide_country_level") or ["0"])[-1] == "1"
-    return Filters(start=bounds["start"], end=bounds["end"], text=text, min_fatalities=least,
-                   hide_country_level=hide, **chosen), notices
+    values = {}
+    for declared in FILTERS:
+        values[declared.field], said = read(declared, params.get(declared.name, []),
+                                            known.get(declared.field, set()), (first, last))
+        notices += said
+    start, end = (values[declared.field] for declared in PERIOD_FILTERS)
+    if start and end and start > end:
+        notices.append(f"{PERIOD_FILTERS[0].name} is after {PERIOD_FILTERS[1].name}; "
+                       "the whole period is shown.")
+        values.update(zip((declared.field for declared in PERIOD_FILTERS), (first, last),
+                          strict=True))
+    return Filters(**values), notices
 
 
 def to_query(filters: Filters) -> dict[str, list[str]]:
     """The URL query parameters that `from_query` reads back to the same filters."""
-    query = {name: list(getattr(filters, field)) for field, (name, _) in CHOICES.items()}
-    for key, day in (("start", filters.start), ("end", filters.end)):
-        if day is not None:
-            query[key] = [day.isoformat()]
-    if filters.text:
-        query["q"] = [filters.text]
-    if filters.min_fatalities:
-        query["min_fatalities"] = [str(filters.min_fatalities)]
-    if filters.hide_country_level:
-        query["hide_country_level"] = ["1"]
-    return {key: values for key, values in query.items() if values}
+    return {declared.name: written(declared, getattr(filters, declared.field))
+            for declared in FILTERS if declared.is_set(getattr(filters, declared.field))}

@@ -28,7 +28,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.dataset import Progress, combine
-from dashboard.filters import Filters, Selection, describe
+from dashboard.filters import DECLARED, FILTERS, Filters, Selection, describe
 from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import needing_review
 from dashboard.layers import Bounds, IncidentMap, bounds, build_map, frame, map_input
@@ -194,10 +194,10 @@ class Facts:
 
     first: dt.date | None
     last: dt.date | None
-    countries: pd.Series  # name -> incidents
-    admin1: pd.DataFrame  # country, admin1, incidents
-    actors: pd.Series
-    event_types: pd.Series
+    offers: dict[str, pd.Series]  # a "choices" filter's field -> its values -> incidents
+    # A filter that follows another (admin1 follows countries) -> a frame of the other's
+    # column, its column and the incidents of each pair.
+    pairs: dict[str, pd.DataFrame]
     days: np.ndarray  # every incident's date, sorted: a period's count is two searches
 
     @property
@@ -212,8 +212,7 @@ class Facts:
 
     def known(self) -> dict[str, set[str]]:
         """The values each choice filter can take."""
-        return {"countries": set(self.countries.index), "admin1": set(self.admin1["admin1"]),
-                "actors": set(self.actors.index), "event_types": set(self.event_types.index)}
+        return {field: set(counts.index) for field, counts in self.offers.items()}
 
 
 @st.cache_resource(max_entries=8, hash_funcs=BY_IDENTITY)
@@ -225,14 +224,14 @@ def facts(data: Data) -> Facts:
         counted = incidents[column].value_counts()
         return counted[counted > 0]  # a categorical column also counts absent values
 
+    choices = [declared for declared in FILTERS if declared.kind == "choices"]
     return Facts(
         first=dates.min().date() if len(dates) else None,
         last=dates.max().date() if len(dates) else None,
-        countries=counts("country"),
-        admin1=incidents.groupby(["country", "admin1"], observed=True).size().rename(
-            "incidents").reset_index(),
-        actors=counts("actor"),
-        event_types=counts("event_type"),
+        offers={declared.field: counts(declared.column) for declared in choices},
+        pairs={declared.field: incidents.groupby(
+            [DECLARED[declared.follows].column, declared.column], observed=True).size().rename(
+            "incidents").reset_index() for declared in choices if declared.follows},
         days=np.sort(dates.to_numpy(dtype="datetime64[D]")),
     )
 

@@ -4,12 +4,13 @@ return plain values."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.filters import MAX_SEARCH, Filters
+from dashboard.filters import DECLARED, FILTERS, MAX_SEARCH, PERIOD_FILTERS, Filter, Filters
 from dashboard.layers import COLOUR_BY, LAYERS
 from dashboard.ui.caches import Facts
 from dashboard.ui.state import LAYER, PERIOD, PERIOD_DATA
@@ -41,19 +42,33 @@ def choices_ui(label: str, key: str, counts: pd.Series, default: tuple[str, ...]
     return tuple(picked)
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """What every filter's widget may need: the data's facts, the link's filters, the
+    files loaded, and the values the widgets above it chose (by field)."""
+
+    facts: Facts
+    default: Filters
+    files: tuple
+    chosen: dict = field(default_factory=dict)
+
+
 def set_period(first: dt.date, last: dt.date, days: int | None) -> None:
     st.session_state[PERIOD] = (first if days is None else max(
         first, last - dt.timedelta(days=days - 1)), last)
 
 
-def period_ui(facts: Facts, default: Filters, files: tuple) -> tuple[dt.date | None,
-                                                                      dt.date | None]:
+def period_ui(declared: Filter, drawing: Drawing) -> dict:
+    """Both bounds of the period (start, end: PERIOD_FILTERS) on one slider, with presets
+    and what the period leaves out."""
+    facts, default, files = drawing.facts, drawing.default, drawing.files
+    start_field, end_field = (bound.field for bound in PERIOD_FILTERS)
     first, last = facts.first, facts.last
     if first is None or last is None:
-        return None, None
+        return {start_field: None, end_field: None}
     if first == last:
-        st.sidebar.write(f"Period: {first:%d %b %Y}")
-        return first, last
+        st.sidebar.write(f"{declared.label}: {first:%d %b %Y}")
+        return {start_field: first, end_field: last}
     if st.session_state.get(PERIOD_DATA) != files:
         # The page opens on the link's period; new data (an upload, a file ticked off)
         # opens on all of it: a period chosen for other data would hide rows unsaid. A
@@ -67,42 +82,68 @@ def period_ui(facts: Facts, default: Filters, files: tuple) -> tuple[dt.date | N
     with st.sidebar.container(horizontal=True, gap="small"):  # wraps, never truncates
         for name, days in PRESETS.items():
             st.button(name, key=f"preset-{name}", on_click=set_period, args=(first, last, days))
-    start, end = st.sidebar.slider("Period", min_value=first, max_value=last, key=PERIOD,
-                                   format="YYYY-MM-DD")
+    start, end = st.sidebar.slider(declared.label, min_value=first, max_value=last, key=PERIOD,
+                                   format="YYYY-MM-DD", help=declared.widget_help or None)
     outside = facts.outside(start, end)
     if outside:
         st.sidebar.caption(f"This period leaves out {plural(outside, 'incident')} of "
                            f"{facts.dated:,}.")
         st.sidebar.button("Show the whole period", key="whole-period", on_click=set_period,
                           args=(first, last, None))
-    return start, end
+    return {start_field: start, end_field: end}
+
+
+def offers_ui(declared: Filter, drawing: Drawing) -> dict:
+    """A choice filter's multiselect; one that follows another offers only the values
+    seen with what that one chose (regions of the chosen countries)."""
+    counts = drawing.facts.offers[declared.field]
+    followed = drawing.chosen.get(declared.follows) if declared.follows else ()
+    if followed:
+        pairs = drawing.facts.pairs[declared.field]
+        pairs = pairs[pairs[DECLARED[declared.follows].column].isin(followed)]
+        counts = pairs.groupby(declared.column, observed=True)["incidents"].sum().sort_values(
+            ascending=False)
+    return {declared.field: choices_ui(declared.label, declared.field, counts,
+                                       getattr(drawing.default, declared.field),
+                                       help=declared.widget_help or None)}
+
+
+def text_ui(declared: Filter, drawing: Drawing) -> dict:
+    st.session_state.setdefault(declared.field, getattr(drawing.default, declared.field))
+    text = st.sidebar.text_input(declared.label, key=declared.field, max_chars=MAX_SEARCH,
+                                 help=declared.widget_help or None)
+    return {declared.field: text.strip()}
+
+
+def at_least_ui(declared: Filter, drawing: Drawing) -> dict:
+    st.session_state.setdefault(declared.field, getattr(drawing.default, declared.field))
+    least = st.sidebar.number_input(declared.label, min_value=0, step=1, key=declared.field,
+                                    help=declared.widget_help or None)
+    return {declared.field: int(least)}
+
+
+def flag_ui(declared: Filter, drawing: Drawing) -> dict:
+    st.session_state.setdefault(declared.field, getattr(drawing.default, declared.field))
+    return {declared.field: st.sidebar.checkbox(declared.label, key=declared.field,
+                                                help=declared.widget_help or None)}
+
+
+# Each kind of filter's widget (filters.KINDS): it draws one declared filter (the period:
+# both its bounds) and returns the values it chose, by field. The widget's session-state
+# key is the filter's field (the period's is PERIOD), as links and sessions expect.
+WIDGETS: dict[str, Callable[[Filter, Drawing], dict]] = {
+    "period": period_ui, "choices": offers_ui, "text": text_ui, "at_least": at_least_ui,
+    "flag": flag_ui}
 
 
 def filters_ui(facts: Facts, default: Filters, files: tuple) -> Filters:
-    start, end = period_ui(facts, default, files)
-    countries = choices_ui("Countries", "countries", facts.countries, default.countries)
-    regions = facts.admin1
-    if countries:
-        regions = regions[regions["country"].isin(countries)]
-    admin1 = choices_ui(
-        "Regions (admin-1)", "admin1",
-        regions.groupby("admin1")["incidents"].sum().sort_values(ascending=False),
-        default.admin1, help="States, provinces, governorates; the list follows the chosen "
-                             "countries.")
-    actors = choices_ui("Actors", "actors", facts.actors, default.actors)
-    event_types = choices_ui("Event types", "event_types", facts.event_types,
-                             default.event_types)
-    st.session_state.setdefault("text", default.text)
-    text = st.sidebar.text_input("Search place and notes", key="text", max_chars=MAX_SEARCH)
-    st.session_state.setdefault("min_fatalities", default.min_fatalities)
-    least = st.sidebar.number_input("At least this many fatalities", min_value=0, step=1,
-                                    key="min_fatalities")
-    st.session_state.setdefault("hide_country_level", default.hide_country_level)
-    hide = st.sidebar.checkbox("Hide incidents placed only at country level",
-                               key="hide_country_level")
-    return Filters(start=start, end=end, countries=countries, admin1=admin1, actors=actors,
-                   event_types=event_types, text=text.strip(), min_fatalities=int(least),
-                   hide_country_level=hide)
+    """Every declared filter's widget, in the declarations' order, starting from the
+    link's filters (``default``)."""
+    drawing = Drawing(facts, default, files)
+    for declared in FILTERS:
+        if declared.field not in drawing.chosen:  # the period's end came with its start
+            drawing.chosen.update(WIDGETS[declared.kind](declared, drawing))
+    return Filters(**drawing.chosen)
 
 
 def map_settings_ui(default_layer: str) -> MapSettings:
