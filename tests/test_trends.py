@@ -174,6 +174,9 @@ def test_the_last_4_weeks_end_at_as_of_inclusive():
     assert (result.start, result.end) == (AS_OF - pd.Timedelta(days=27), AS_OF)
     assert (gao["last"], gao["previous"], gao["fatalities_last"]) == (2, 2, 3)
     assert gao["baseline"] == 1.5  # 3 incidents over the 2 blocks since its first
+    mali = rising(table, by="country", as_of=AS_OF).areas
+    assert mali[["area", "country", "last", "total"]].to_dict("records") == [
+        {"area": "Mali", "country": "Mali", "last": 2, "total": 5}]
 
 
 def test_month_is_the_last_complete_month_so_a_partial_one_is_no_drop():

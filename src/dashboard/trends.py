@@ -82,7 +82,7 @@ class Rules:
     # those missed are the floor's 12 incidents against a mean of 5 or 6, P ~ 0.01.
     max_p: float = 0.001
     # "Highest in N years" from N = 2, with guards looser than a surge's (1.5x, P < 0.01):
-    # ~0.5% of flat areas; without the tail guard ~0.9%, with no ratio either 2-3%.
+    # ~0.5% of flat areas; without the tail guard ~0.8%, with no ratio either 2-3%.
     record_years: int = 2
     record_ratio: float = 1.5
     record_p: float = 0.01
@@ -185,14 +185,15 @@ def period_index(days: np.ndarray, period: str, end: pd.Timestamp) -> np.ndarray
 
 
 def area_codes(rows: pd.DataFrame, by: str) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each row's area number and the areas (``area``, ``country``), unknowns named."""
+    """Each row's area number and the areas (``area``, ``country``) that have rows,
+    unknowns named."""
     country, countries = coded(rows["country"])
-    if by == "country":
-        return country, pd.DataFrame({"area": countries, "country": countries})
-    region, regions = coded(rows["admin1"])
+    region, regions = coded(rows["admin1"]) if by == "admin1" else (0, np.array([""]))
     codes, pairs = pd.factorize(country * len(regions) + region)
-    return codes.astype(np.int64), pd.DataFrame({"area": regions[pairs % len(regions)],
-                                            "country": countries[pairs // len(regions)]})
+    countries = countries[pairs // len(regions)]
+    return codes.astype(np.int64), pd.DataFrame({
+        "area": countries if by == "country" else regions[pairs % len(regions)],
+        "country": countries})
 
 
 def coded(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
