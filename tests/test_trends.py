@@ -66,6 +66,14 @@ def test_one_to_three_incidents_is_never_a_surge():
         "(5.0); at least 10 incidents; P(30 or more | Poisson mean 5.0) = ")
 
 
+def test_a_surge_after_a_quiet_year_says_so():
+    table = incidents({("Woke", "Mali"): [5] * 4 + [0] * 16 + [12]})
+    woke = row(rising(table, as_of=AS_OF), "Woke")
+    assert woke["flags"] == ("surge", "returned")
+    assert woke["reasons"].startswith("12 incidents in the 4 weeks to 20 Jun 2024 after none "
+                                      "in the previous 52 weeks; at least 10 incidents. ")
+
+
 def test_each_guard_holds_alone():
     # 12 against 10 a period: enough incidents, not improbable, not double.
     table = incidents({("Steady", "Mali"): [10] * 20 + [12],

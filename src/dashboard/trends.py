@@ -289,14 +289,21 @@ def surge(frame: pd.DataFrame, window: Window, rules: Rules) -> pd.Series:
     fires = (frame["history"] & (frame["last"] >= rules.min_count) & (frame["p"] < rules.max_p)
              & ((frame["ratio"] >= rules.min_ratio) | (frame["baseline"] == 0)))
     span = f"in the {PERIOD_WORDS[window.period]} to {said_date(window.end)}"
-    words = BASELINE_WORDS[window.period]
-    return pd.Series([
-        (f"{row.last} incidents {span}: " + (
-            f"{row.ratio:.1f}x its {words} ({row.baseline:.1f})" if row.baseline > 0
-            else f"none in the previous {LONG_WORDS[window.period]}")
-         + f"; at least {rules.min_count} incidents; P({row.last} or more | Poisson mean "
-         f"{row.baseline:.1f}) = {row.p:.1g}") if fire else ""
-        for row, fire in zip(frame.itertuples(), fires, strict=True)], index=frame.index)
+    return pd.Series([surge_said(row, span, window.period, rules) if fire else ""
+                      for row, fire in zip(frame.itertuples(), fires, strict=True)],
+                     index=frame.index)
+
+
+def surge_said(row: tuple, span: str, period: str, rules: Rules) -> str:
+    """"27 incidents in the 4 weeks to 20 Jun 2024: 3.1x its 52-week average for 4 weeks
+    (8.7); at least 10 incidents; P(27 or more | Poisson mean 8.7) = 1e-07"."""
+    guard = f"at least {rules.min_count} incidents"
+    if row.baseline == 0:
+        return f"{row.last} incidents {span} after none in the previous {LONG_WORDS[period]}; "\
+            f"{guard}"
+    return (f"{row.last} incidents {span}: {row.ratio:.1f}x its {BASELINE_WORDS[period]} "
+            f"({row.baseline:.1f}); {guard}; P({row.last} or more | Poisson mean "
+            f"{row.baseline:.1f}) = {row.p:.1g}")
 
 
 def record(frame: pd.DataFrame, period: str, rules: Rules) -> pd.Series:
