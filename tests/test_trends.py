@@ -173,6 +173,21 @@ def test_rows_without_a_region_are_counted_under_their_country_and_every_row_is_
         "Mali": 50, UNKNOWN: 10}
 
 
+def test_a_table_without_regions_actors_or_fatalities_is_one_unknown_region_per_country():
+    table = incidents({("Gao", "Mali"): [3] * 10}).drop(columns=["admin1", "actor",
+                                                                  "fatalities"])
+    areas = rising(table, as_of=AS_OF).areas
+    assert areas[["area", "country", "total", "fatalities_last"]].to_dict("records") == [
+        {"area": UNKNOWN, "country": "Mali", "total": 30, "fatalities_last": 0.0}]
+
+
+def test_an_as_of_before_the_data_leaves_every_row_later():
+    table = incidents({("Gao", "Mali"): [3] * 10})
+    result = rising(table, as_of="2020-01-01")
+    assert (len(result.areas), result.later, result.undated) == (0, 30, 0)
+    assert list(result.areas.columns) == list(rising(table).areas.columns)
+
+
 def test_the_last_4_weeks_end_at_as_of_inclusive():
     days = AS_OF - pd.to_timedelta([0, 27, 28, 55, 56], unit="D")
     table = pd.DataFrame({"date": days, "fatalities": [1, 2, 4, 8, 16], "country": "Mali",

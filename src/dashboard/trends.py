@@ -140,12 +140,15 @@ def rising(incidents: pd.DataFrame, by: str = "admin1", period: str = "4w",
     day = (days - np.datetime64(start.date(), "D")).astype(np.int64)
     length = (end - start).days
     inside = dated & (day <= length)
+    later = int((dated & (day > length)).sum())
+    if not inside.any():
+        return Rising(pd.DataFrame(columns=COLUMNS), by, period, start, end,
+                      int((~dated).sum()), later)
     window = Window(period, start, end, day[inside],
                     period_index(days[inside], period, end))
     frame = figures(incidents[inside], by, window, rules)
     frame = explain(frame, window, rules)
-    return Rising(order(frame), by, period, start, end, int((~dated).sum()),
-                  int((dated & (day > length)).sum()))
+    return Rising(order(frame), by, period, start, end, int((~dated).sum()), later)
 
 
 def flagged(result: Rising) -> pd.DataFrame:
@@ -187,13 +190,19 @@ def period_index(days: np.ndarray, period: str, end: pd.Timestamp) -> np.ndarray
 def area_codes(rows: pd.DataFrame, by: str) -> tuple[np.ndarray, pd.DataFrame]:
     """Each row's area number and the areas (``area``, ``country``) that have rows,
     unknowns named."""
-    country, countries = coded(rows["country"])
-    region, regions = coded(rows["admin1"]) if by == "admin1" else (0, np.array([""]))
+    country, countries = coded(column(rows, "country"))
+    region, regions = (coded(column(rows, "admin1")) if by == "admin1"
+                       else (0, np.array([""])))
     codes, pairs = pd.factorize(country * len(regions) + region)
     countries = countries[pairs // len(regions)]
     return codes.astype(np.int64), pd.DataFrame({
         "area": countries if by == "country" else regions[pairs % len(regions)],
         "country": countries})
+
+
+def column(rows: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or all missing when the table has none (a file without regions)."""
+    return rows[name] if name in rows else pd.Series(pd.NA, index=rows.index, dtype="string")
 
 
 def coded(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -215,7 +224,7 @@ def figures(rows: pd.DataFrame, by: str, window: Window, rules: Rules) -> pd.Dat
     width = int(window.index.max()) + 1
     cell = codes * width + window.index
     counts = np.bincount(cell, minlength=len(frame) * width).reshape(-1, width)
-    deaths = pd.to_numeric(rows["fatalities"], errors="coerce").to_numpy("float64", np.nan)
+    deaths = pd.to_numeric(column(rows, "fatalities"), errors="coerce").to_numpy("float64", np.nan)
     killed = np.bincount(cell, weights=np.nan_to_num(deaths),
                          minlength=len(frame) * width).reshape(-1, width)
     span = width - 1 - np.argmax(counts[:, ::-1] > 0, axis=1)
@@ -258,7 +267,7 @@ def new_actors(rows: pd.DataFrame, codes: np.ndarray, day: np.ndarray,
                history: np.ndarray) -> list[tuple[str, ...]]:
     """Per area, the actors (sorted) whose first incident there is in the last period, in
     areas with history. Rows without an actor name none."""
-    actor, names = coded(rows["actor"])
+    actor, names = coded(column(rows, "actor"))
     known = names[actor] != UNKNOWN
     pair = codes[known] * len(names) + actor[known]
     recent = day[known] >= 0
