@@ -60,7 +60,8 @@ class Outlines:
     def code_numbers(self, codes: pd.Series) -> np.ndarray:
         """The positions of country codes in `codes`; -1 for unknown or missing ones."""
         lookup = {code: number for number, code in enumerate(self.codes) if code}
-        return codes.astype(object).map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+        return by_distinct(codes, lambda code: lookup.get(code, -1)).fillna(-1).to_numpy(
+            dtype=np.int64)
 
 
 def area_key(name: object) -> str:
@@ -247,16 +248,23 @@ def segment_distance(px: np.ndarray, py: np.ndarray, edges: np.ndarray) -> np.nd
     return np.hypot(px - (x0 + t * dx), py - (y0 + t * dy))
 
 
+def by_distinct(values: pd.Series, convert) -> pd.Series:
+    """``convert`` applied to each distinct value once (a million rows hold a few
+    hundred countries and regions), as an object Series with None for missing."""
+    numbers, distinct = pd.factorize(values, use_na_sentinel=True)
+    converted = np.array([convert(value) for value in distinct] + [None], dtype=object)
+    return pd.Series(converted[numbers], index=values.index, dtype=object)
+
+
 def country_codes(incidents: pd.DataFrame) -> pd.Series:
     """Each row's country code: its own, else the gazetteer's for its country's name."""
-    codes = (incidents["country_code"].astype(object) if "country_code" in incidents
+    codes = (by_distinct(incidents["country_code"], lambda code: str(code) or None)
+             if "country_code" in incidents
              else pd.Series(None, index=incidents.index, dtype=object))
-    if "country" in incidents:
-        named = incidents["country"].astype(object)
-        lookup = {name: load_gazetteer().country_code(name)
-                  for name in named[codes.isna()].dropna().unique()}
-        codes = codes.fillna(named.map(lookup))
-    return codes.where(codes.notna(), None)
+    if "country" in incidents and codes.isna().any():
+        named = by_distinct(incidents["country"], load_gazetteer().country_code)
+        codes = codes.where(codes.notna(), named)
+    return codes
 
 
 def locate_rows(incidents: pd.DataFrame, rows: pd.Series,
@@ -265,34 +273,47 @@ def locate_rows(incidents: pd.DataFrame, rows: pd.Series,
     point and country placed once."""
     outlines = outlines or load_outlines()
     chosen = incidents.loc[rows]
-    points = pd.DataFrame({
-        "x": pd.to_numeric(chosen["longitude"], errors="coerce").to_numpy(dtype=float),
-        "y": pd.to_numeric(chosen["latitude"], errors="coerce").to_numpy(dtype=float),
-        "c": outlines.code_numbers(country_codes(chosen))})
-    group = points.groupby(["x", "y", "c"], sort=False, dropna=False).ngroup().to_numpy()
-    distinct = points.drop_duplicates()
-    found = locate(outlines, distinct["x"].to_numpy(), distinct["y"].to_numpy(),
-                   distinct["c"].to_numpy())
+    x = pd.to_numeric(chosen["longitude"], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(chosen["latitude"], errors="coerce").to_numpy(dtype=float)
+    country = outlines.code_numbers(country_codes(chosen))
+    where, _ = pd.factorize(x + 1j * y)
+    group, _ = pd.factorize(where * (len(outlines.codes) + 1) + country + 1)
+    first = np.zeros(group.max() + 1 if len(group) else 0, dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]
+    found = locate(outlines, x[first], y[first], country[first])
     return pd.Series(found[group], index=chosen.index)
 
 
 def assign_admin1(incidents: pd.DataFrame, outlines: Outlines | None = None) -> pd.Series:
-    """Each row's admin-1 region: the file's own where it has one, else the outline's
-    name of the region holding the row's point; missing where neither."""
+    """Each row's admin-1 region (categorical): the file's own where it has one, else
+    the outline's name of the region holding the row's point; missing where neither."""
     outlines = outlines or load_outlines()
     own = own_admin1(incidents)
-    todo = own.isna() & incidents.get("latitude", pd.Series(index=incidents.index)).notna()
-    found = locate_rows(incidents, todo, outlines)
-    names = pd.Series(outlines.regions["name"].to_numpy()[found.to_numpy()],
-                      index=found.index, dtype="string").where(found.to_numpy() >= 0)
-    return own.fillna(names)
+    todo = own.isna() & has_point(incidents)
+    found = np.full(len(incidents), -1, dtype=np.int64)
+    found[todo.to_numpy()] = locate_rows(incidents, todo, outlines).to_numpy()
+    names = outlines.regions["name"].to_numpy(dtype=object)[found]
+    names[found < 0] = None
+    return categorical(own.where(own.notna(), pd.Series(names, index=incidents.index)))
+
+
+def has_point(incidents: pd.DataFrame) -> pd.Series:
+    if not {"latitude", "longitude"} <= set(incidents.columns):
+        return pd.Series(False, index=incidents.index)
+    return incidents["latitude"].notna() & incidents["longitude"].notna()
+
+
+def categorical(values: pd.Series) -> pd.Series:
+    """Object values (None for missing) as a categorical Series: a million rows hold a
+    few hundred names, and the page's tables keep text as categories."""
+    return values.astype("category")
 
 
 def own_admin1(incidents: pd.DataFrame) -> pd.Series:
+    """The file's own admin-1 text, stripped, as objects (None where it has none)."""
     if "admin1" not in incidents:
-        return pd.Series(pd.NA, index=incidents.index, dtype="string")
-    own = incidents["admin1"].astype("string").str.strip()
-    return own.where(own != "")
+        return pd.Series(None, index=incidents.index, dtype=object)
+    return by_distinct(incidents["admin1"], lambda name: str(name).strip() or None)
 
 
 def match_admin1(incidents: pd.DataFrame, outlines: Outlines | None = None) -> pd.DataFrame:
@@ -351,8 +372,7 @@ def name_match(region_keys: pd.Series, keys: pd.Series, outlines: Outlines,
 
 def by_points(rows: pd.DataFrame, frame: pd.DataFrame, outlines: Outlines) -> pd.DataFrame:
     """Per spelling, the region holding more than MAJORITY of its rows' points."""
-    has_point = rows["latitude"].notna() & rows["longitude"].notna()
-    found = locate_rows(rows, has_point, outlines)
+    found = locate_rows(rows, has_point(rows), outlines)
     placed = frame.loc[found.index].assign(found=found.to_numpy())
     counts = (placed.groupby(["country_code", "admin1", "found"], dropna=False, observed=True)
               .size().rename("n").reset_index())
@@ -364,49 +384,47 @@ def by_points(rows: pd.DataFrame, frame: pd.DataFrame, outlines: Outlines) -> pd
 
 def area_keys(incidents: pd.DataFrame, by: str = "admin1",
               outlines: Outlines | None = None) -> pd.DataFrame:
-    """Each row's area (name, country, outline id) for ``by`` "admin1" or "country";
-    the area is missing for rows that have none, and only rows with one are counted.
+    """Each row's area (name, country, outline id; categorical) for ``by`` "admin1" or
+    "country"; the area is missing for rows that have none, and only rows with one are
+    counted.
 
     By admin1: the file's own spelling matched to the outline's name where it can be
     (else kept as written, with no id); else the region holding the row's point.
     By country: the gazetteer's name for the row's country code, else its own text.
     """
-    outlines = outlines or load_outlines()
-    codes = country_codes(incidents)
-    gazetteer = load_gazetteer()
-    names = {code: gazetteer.country_name(code) for code in codes.dropna().unique()}
-    country = codes.map(names).astype("string")
-    if "country" in incidents:
-        country = country.fillna(incidents["country"].astype("string"))
-    if by == "country":
-        return pd.DataFrame({"area": country, "country": country,
-                             "id": codes.astype("string")})
-    if by != "admin1":
+    if by not in {"admin1", "country"}:
         raise ValueError(f"areas are by admin1 or country, not {by!r}")
-    return admin1_keys(incidents, codes, country, outlines)
+    codes = country_codes(incidents)
+    country = by_distinct(codes, load_gazetteer().country_name)
+    if "country" in incidents:
+        country = country.where(country.notna(), by_distinct(incidents["country"], str))
+    if by == "country":
+        return pd.DataFrame({"area": categorical(country), "country": categorical(country),
+                             "id": categorical(codes)})
+    return admin1_keys(incidents, codes, country, outlines or load_outlines())
 
 
 def admin1_keys(incidents, codes, country, outlines) -> pd.DataFrame:
     own = own_admin1(incidents)
     matches = match_admin1(incidents, outlines)
-    region = pd.Series(-1, index=incidents.index, dtype=np.int64)
+    region = np.full(len(incidents), -1, dtype=np.int64)
+    named = own.notna().to_numpy()
     if len(matches):
         lookup = matches.set_index(["country_code", "admin1"])["region"]
-        region[own.notna()] = lookup.reindex(pd.MultiIndex.from_arrays(
-            [codes[own.notna()], own[own.notna()]])).fillna(-1).to_numpy(dtype=np.int64)
-    todo = own.isna() & incidents.get("latitude", pd.Series(index=incidents.index)).notna()
-    region[todo] = locate_rows(incidents, todo, outlines).to_numpy()
-    known = region.to_numpy() >= 0
+        region[named] = lookup.reindex(pd.MultiIndex.from_arrays(
+            [codes[named], own[named]])).fillna(-1).to_numpy(dtype=np.int64)
+    todo = own.isna() & has_point(incidents)
+    region[todo.to_numpy()] = locate_rows(incidents, todo, outlines).to_numpy()
+    known = region >= 0
     regions = outlines.regions.iloc[np.where(known, region, 0)]
-    area = pd.Series(np.where(known, regions["name"], own), index=incidents.index,
-                     dtype="string")
-    return pd.DataFrame({
-        "area": area.where(known | own.notna()),
-        "country": pd.Series(np.where(known, regions["country"], country),
-                             index=incidents.index, dtype="string"),
-        "id": pd.Series(np.where(known, regions["id"], None), index=incidents.index,
-                        dtype="string"),
-    })
+
+    def pick(column: str, otherwise: pd.Series) -> pd.Series:
+        values = np.where(known, regions[column].to_numpy(dtype=object), otherwise)
+        return categorical(pd.Series(values, index=incidents.index))
+
+    nothing = pd.Series(None, index=incidents.index, dtype=object)
+    return pd.DataFrame({"area": pick("name", own), "country": pick("country", country),
+                         "id": pick("id", nothing)})
 
 
 def per_area(incidents: pd.DataFrame, by: str = "admin1",
