@@ -125,7 +125,7 @@ def geocode(args: argparse.Namespace) -> int:
     for precision in GEO_PRECISIONS:
         print(f"  {precision}: {counts.get(precision, 0):,}")
     if client is not None:
-        errors = incidents["flags"].str.contains("online lookup", na=False).sum()
+        errors = int(incidents["online_error"].notna().sum())
         print(f"  online: {plural(client.requests, 'request')}, "
               f"{plural(errors, 'row')} with a lookup error. "
               f"{ATTRIBUTION}")

@@ -98,9 +98,10 @@ MAX_COUNT = 1_000_000
 # attack on whatever displays it.
 MAX_CELL_CHARS = 10_000
 
-# Columns added beside a file's own: to rejected rows here, to every row by the dataset.
+# Columns added beside a file's own: to rejected rows here, to every row by the dataset
+# (and `online_error` when places are looked up online: the lookup's failure, or NA).
 REJECT_COLUMNS = ("row", "reason")
-ADDED_COLUMNS = ("source_file",)
+ADDED_COLUMNS = ("source_file", "online_error")
 
 REASON_NO_DATE = "date missing or not recognised"
 REASON_HXL = "HXL hashtag row (column tags, not an incident)"
