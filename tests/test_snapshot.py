@@ -72,8 +72,8 @@ def test_a_fix_reaches_the_rows_through_a_fresh_snapshot(write_csv):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "delete_meta", "garbage_meta",
-                                    "categories_of_text"])
-def test_a_damaged_snapshot_is_made_again(write_csv, damage):
+                                    "categories_of_text", "miscounted"])
+def test_a_damaged_snapshot_is_made_again(write_csv, damage, caplog):
     path = write_csv(SMALL)
     first = dataset.load_path(path)
     (saved,) = snapshot.folder().iterdir()
@@ -85,9 +85,14 @@ def test_a_damaged_snapshot_is_made_again(write_csv, damage):
         meta = json.loads((saved / "table.json").read_text())
         meta["categories"]["event_id"] = ["a1"]
         (saved / "table.json").write_text(json.dumps(meta))
+    elif damage == "miscounted":  # rows that do not add up: an AccountingError, a miss
+        meta = json.loads((saved / "table.json").read_text())
+        meta["rows_in"] += 1
+        (saved / "table.json").write_text(json.dumps(meta))
     else:
         (saved / "table.json").write_text('{"layout": 3}')
     assert_same(dataset.load_path(path), first)
+    assert f"snapshot {saved} unreadable" in caplog.text  # not swallowed without a word
     assert_same(dataset.load_path(path), first)  # and the remade one reads back
 
 

@@ -113,6 +113,11 @@ FLAG_DUPLICATE_ID = "duplicate event_id"
 FLAG_URL = "source_url dropped: not an http(s) link"
 
 
+class AccountingError(ValueError):
+    """A table whose accepted and rejected rows do not add up to the rows read: a bug, or
+    a damaged snapshot."""
+
+
 @dataclass(frozen=True)
 class Table:
     """The outcome of reading one file: accepted rows, rejected rows, the layout seen."""
@@ -129,8 +134,9 @@ class Table:
         if self.rows_in == -1:
             object.__setattr__(self, "rows_in", len(self.accepted) + len(self.rejected))
         if self.rows_in != len(self.accepted) + len(self.rejected):
-            raise AssertionError(f"row accounting broken: {self.rows_in} rows in, "
-                                 f"{len(self.accepted)} accepted, {len(self.rejected)} rejected")
+            raise AccountingError(f"row accounting broken: {self.rows_in} rows in, "
+                                  f"{len(self.accepted)} accepted, "
+                                  f"{len(self.rejected)} rejected")
 
     def reason_counts(self) -> dict[str, int]:
         return self.rejected["reason"].value_counts().to_dict() if len(self.rejected) else {}
