@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard import __version__
+from dashboard import __version__, store
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import Filters, apply_filters
@@ -88,10 +88,20 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def read_saved(command: str) -> store.Saved:
+    """The user's saved fixes and mappings, read once per command; what is wrong with
+    them is said on stderr (the command goes on without them)."""
+    saved = store.read_saved()
+    for notice in saved.notices.values():
+        print(f"dashboard {command}: warning: {notice}", file=sys.stderr)
+    return saved
+
+
 def check(args: argparse.Namespace) -> int:
     raw = read_path(args.file)
+    # Validation only: no fixes to apply, and (as ever) no saved mapping.
     table = prepare_raw(raw.frame, "custom", args.format, geocode=False,
-                        malformed=raw.malformed)
+                        malformed=raw.malformed, gazetteer=load_gazetteer())
     report = {"format": table.layout, "rows_in": table.rows_in,
               "accepted": len(table.accepted), "rejected": len(table.rejected),
               "reasons": table.reason_counts(), "warnings": list(table.warnings)}
@@ -113,7 +123,8 @@ def geocode(args: argparse.Namespace) -> int:
     raw = read_path(args.file)
     table = prepare_raw(raw.frame, "custom", "auto",
                         mapping={k: v for k, v in mapping.items() if v}, require_date=False,
-                        online=client, malformed=raw.malformed)
+                        online=client, malformed=raw.malformed, saved=read_saved("geocode"),
+                        gazetteer=load_gazetteer())
     incidents = table.accepted
     if args.output.suffix.lower() == ".parquet":
         incidents.to_parquet(args.output, index=False)
@@ -134,8 +145,9 @@ def geocode(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
+    saved = read_saved("export")
     client = configured(args.nominatim_url, args.user_agent) if args.online else None
-    table = load_path(args.file, online=client)
+    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer)
     in_data = set(table.accepted["country"].dropna())
     countries = []
     for name in args.country:
@@ -168,7 +180,8 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote the placed ones to {args.geojson}")
     if args.provenance:
         record = provenance(table, filters, shown,
-                            online=client.service.domain if client else None)
+                            online=client.service.domain if client else None,
+                            fixes=saved.fixes)
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0
