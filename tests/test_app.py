@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard import store
 from dashboard.dataset import load_path
 from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, apply_filters
@@ -139,13 +140,13 @@ def test_a_fix_in_the_review_panel_survives_a_restart_and_is_exported(app, write
     restarted = app(path)  # a new server process would start from the saved file only
     fixed = [p for p in map_points(restarted) if p["place"] == "Palma"]
     assert (round(fixed[0]["latitude"], 2), round(fixed[0]["longitude"], 2)) == (-10.77, 40.47)
-    exported = pd.read_csv(io.BytesIO(to_csv_bytes(load_path(path).accepted)))
+    exported = pd.read_csv(io.BytesIO(to_csv_bytes(load_path(
+        path, saved=store.read_saved()).accepted)))
     palma_row = exported[exported["event_id"] == "p1"].iloc[0]
     assert (palma_row["geo_method"], palma_row["geo_precision"]) == ("manual", "place")
 
 
 def test_a_fix_applies_where_the_country_came_from_the_place_text(write_csv):
-    from dashboard import store
     from dashboard.gazetteer import load_gazetteer
     from dashboard.geocode import needing_review
 
@@ -153,9 +154,9 @@ def test_a_fix_applies_where_the_country_came_from_the_place_text(write_csv):
     pending = needing_review(load_path(path).accepted, load_gazetteer())
     (key,) = pending["key"]  # listed with Iraq, learned from the text
     store.save_override(key, {"latitude": 33.1, "longitude": 44.1})
-    fixed = load_path(path).accepted.iloc[0]
-    assert (fixed["geo_method"], fixed["latitude"]) == ("manual", 33.1)
-    assert needing_review(load_path(path).accepted, load_gazetteer()).empty
+    fixed = load_path(path, saved=store.read_saved()).accepted
+    assert (fixed.iloc[0]["geo_method"], fixed.iloc[0]["latitude"]) == ("manual", 33.1)
+    assert needing_review(fixed, load_gazetteer()).empty
 
 
 def test_a_pasted_link_opens_that_view_and_the_link_follows_changes(monkeypatch, write_csv):
@@ -360,7 +361,6 @@ def review_typed(at: AppTest, place: str) -> AppTest:
 
 
 def test_a_typed_fix_needs_both_coordinates_and_zero_zero_is_confirmed(app, write_csv):
-    from dashboard import store
 
     at = review_typed(app(write_csv(SMALL)), "Xyzzy-unknown")
     assert at.number_input(key="fix-latitude").value is None  # empty, not 0
@@ -373,7 +373,7 @@ def test_a_typed_fix_needs_both_coordinates_and_zero_zero_is_confirmed(app, writ
     at.number_input(key="fix-longitude").set_value(13.25).run()
     at.button(key="review-save").click().run()
     assert not at.exception
-    (fix,) = store.overrides().values()
+    (fix,) = store.read_saved().fixes.values()
     assert (fix["latitude"], fix["longitude"]) == (12.5, 13.25)
     # Shown as plain text: the Markdown escapes are the renderer's, not the user's.
     assert any("Saved: Xyzzy-unknown at 12.50000, 13.25000" in s.value.replace("\\", "")

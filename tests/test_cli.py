@@ -199,3 +199,34 @@ def test_csv_geojson_and_provenance_reproduce_from_the_record(tmp_path, write_cs
     features = json.loads(Path(f"{first}.geojson").read_text())["features"]
     assert [f["properties"]["event_id"] for f in features] == ["a", "b"]
     assert features[0]["geometry"]["coordinates"] == pytest.approx([69.17, 34.53], abs=0.01)
+
+
+def test_export_reads_the_saved_choices_once_and_records_the_fixes(write_csv, tmp_path,
+                                                                   capsys):
+    from dashboard import store
+
+    store.save_mapping(["Wann", "Ort", "Land"], {"date": "Wann", "place": "Ort",
+                                                "country": "Land"})
+    store.save_override("kabul|AF", {"latitude": 1.5, "longitude": 2.5})
+    source = write_csv("Wann,Ort,Land\n2021-06-12,Kabul,Afghanistan\n")
+    out, record = tmp_path / "out.csv", tmp_path / "out.json"
+    assert main(["export", str(source), "-o", str(out), "--provenance", str(record)]) == 0
+    row = pd.read_csv(out).iloc[0]
+    assert (row["place"], row["latitude"], row["geo_method"]) == ("Kabul", 1.5, "manual")
+    fixes = store.read_saved().fixes
+    assert json.loads(record.read_text())["place_fixes"] == store.fixes_fingerprint(fixes)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_damaged_saved_file_is_a_warning_and_the_command_goes_on(write_csv, tmp_path,
+                                                                    capsys):
+    from dashboard import store
+
+    store.home().mkdir(parents=True, exist_ok=True)
+    (store.home() / store.OVERRIDES_FILE).write_text("[1, 2]")
+    out = tmp_path / "out.csv"
+    assert main(["geocode", str(write_csv(GOOD)), "-o", str(out)]) == 0
+    (warning,) = capsys.readouterr().err.splitlines()
+    assert warning.startswith("dashboard geocode: warning: place_overrides.json could not "
+                              "be read")
+    assert len(pd.read_csv(out)) == 2

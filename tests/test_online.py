@@ -16,12 +16,15 @@ import pytest
 
 from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import geocode
-from dashboard.online import Answer, AnswerCache, OnlineGeocoder, RateLimiter
+from dashboard.online import Answer, AnswerCache, Failure, OnlineGeocoder, RateLimiter
 
 # What the local "Nominatim" knows; other names are not found.
 PLACES = {"pulka": (11.2, 13.88), "banki": (11.38, 14.36), "busy": (1.0, 2.0),
           # No gazetteer has it: the pipeline must ask the server.
           "zzyzxville": (11.3, 13.9)}
+# JSON, but not what Nominatim answers: geopy's parser fails on each in its own way.
+ANSWERS_NOT_NOMINATIMS = {"numbers": [1, 2], "textlat": [{"lat": "north", "lon": "1"}],
+                          "words": ["x"]}
 
 
 class FakeNominatim(BaseHTTPRequestHandler):
@@ -35,6 +38,10 @@ class FakeNominatim(BaseHTTPRequestHandler):
             time.sleep(2.5)  # past the client's 1 s timeout
         if query == "boom":
             return self.reply(500, {"error": "internal"})
+        if query in ANSWERS_NOT_NOMINATIMS:
+            return self.reply(200, ANSWERS_NOT_NOMINATIMS[query])
+        if query == "garbled":
+            return self.reply(200, None, body=b"<html>not JSON</html>")
         if query == "busy" and query not in self.refused_once:
             self.refused_once.add(query)
             return self.reply(429, {"error": "slow down"}, {"Retry-After": "2"})
@@ -42,8 +49,8 @@ class FakeNominatim(BaseHTTPRequestHandler):
                  for name, (lat, lon) in PLACES.items() if name == query]
         return self.reply(200, found)
 
-    def reply(self, status, body, headers=None):
-        data = json.dumps(body).encode()
+    def reply(self, status, payload, headers=None, body=None):
+        data = json.dumps(payload).encode() if body is None else body
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -107,18 +114,37 @@ def test_the_cache_outlives_a_restart_and_keeps_not_found(client, nominatim):
     assert len(log) == 2
 
 
-def test_a_timeout_is_an_error_and_is_not_cached(client, nominatim):
+def test_a_timeout_is_an_error_and_is_not_cached(client, nominatim, caplog):
     _, log = nominatim
     online = client()
     answer = online.lookup("Slowtown", "NG")
     assert not answer.found
-    assert answer.error == "online lookup failed: GeocoderTimedOut"
+    assert answer.error is Failure.TIMED_OUT
+    assert answer.message == "online lookup failed: timed out"
+    assert "online lookup of 'Slowtown'" in caplog.text  # logged, with the place
     online.lookup("Slowtown", "NG")
     assert [query for _, query in log] == ["slowtown", "slowtown"]  # asked again
 
 
 def test_a_server_error_is_an_error(client):
-    assert client().lookup("Boom", None).error == "online lookup failed: GeocoderServiceError"
+    assert client().lookup("Boom", None).error is Failure.SERVER_ERROR
+
+
+@pytest.mark.parametrize("place", ["Garbled", *ANSWERS_NOT_NOMINATIMS])
+def test_an_answer_that_is_not_nominatims_is_an_error_not_a_crash(client, nominatim, place,
+                                                                  caplog):
+    _, log = nominatim
+    online = client()
+    assert online.lookup(place, None) == Answer(error=Failure.BAD_ANSWER)
+    assert "answer not understood" in caplog.text
+    online.lookup(place, None)
+    assert len(log) == 2  # not cached: asked again
+
+
+def test_a_server_that_is_not_there_is_an_error(tmp_path):
+    online = OnlineGeocoder(tmp_path / "cache.sqlite", domain="127.0.0.1:9", scheme="http",
+                            timeout_s=1.0, limiter=RateLimiter())
+    assert online.lookup("Pulka", "NG").error is Failure.UNREACHABLE
 
 
 def test_429_waits_for_retry_after_then_asks_again(client, nominatim):
@@ -145,7 +171,8 @@ def test_the_pipeline_asks_only_for_what_the_gazetteer_missed(client, nominatim)
                                           "gazetteer"]
     assert out["geo_precision"].tolist() == ["place", "place", "place", "country", "country"]
     assert out["flags"].fillna("").tolist() == ["", "", "", "online lookup failed: "
-                                                "GeocoderTimedOut", ""]
+                                                "timed out", ""]
+    assert out["online_error"].fillna("").tolist() == ["", "", "", Failure.TIMED_OUT, ""]
     assert sorted(query for _, query in log) == ["nowhere", "slowtown", "zzyzxville"]
 
 
@@ -166,14 +193,19 @@ def test_cli_geocode_online_against_the_local_server(nominatim, tmp_path, monkey
     monkeypatch.setenv("DASHBOARD_HOME", str(tmp_path))
     source = tmp_path / "places.csv"
     source.write_text("place,country\nZzyzxville,Nigeria\nMaiduguri,Nigeria\n"
-                      "Zzyzxville,Nigeria\n")
+                      "Zzyzxville,Nigeria\nBoom,Nigeria\nBoom,Nigeria\n")
     out = tmp_path / "placed.csv"
     assert main(["geocode", str(source), "-o", str(out), "--online", "--nominatim-url",
                  f"http://127.0.0.1:{server.server_port}", "--user-agent", "tests"]) == 0
     placed = pd.read_csv(out)
-    assert placed["geo_method"].tolist() == ["online", "gazetteer", "online"]
-    assert [query for _, query in log] == ["zzyzxville"]  # asked once for both rows
-    assert "OpenStreetMap contributors" in capsys.readouterr().out
+    assert placed["geo_method"].tolist() == ["online", "gazetteer", "online", "gazetteer",
+                                             "gazetteer"]
+    assert placed["online_error"].fillna("").tolist() == ["", "", "", "server error",
+                                                          "server error"]
+    assert sorted(query for _, query in log) == ["boom", "zzyzxville"]  # once per name
+    said = capsys.readouterr().out
+    assert "2 requests, 2 rows with a lookup error" in said
+    assert "OpenStreetMap contributors" in said
 
 
 def test_a_truncated_cache_is_set_aside_and_rebuilt(tmp_path):

@@ -1,4 +1,5 @@
-"""Saved fixes and mappings that are damaged, or cannot be written, never stop a load.
+"""Saved fixes and mappings that are damaged, or cannot be written, never stop a load;
+the session that read them is told.
 
 The read-only home and the full disk are real: a tmpfs mounted over the home (tests run
 as root, where a chmod does not stop a write; a read-only mount does).
@@ -44,8 +45,29 @@ DAMAGED_MAPPINGS = {
 def home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv(store.HOME_ENV, str(home))
-    monkeypatch.setattr(store, "NOTICES_BY_FILE", {})
     return home
+
+
+class Session:
+    """A front door as the page uses it: the saved choices read once per run and passed
+    to the pipeline; the notices it was told kept until the file they are about is sound."""
+
+    def __init__(self, write_csv):
+        self.write_csv = write_csv
+        self.notices: dict[str, str] = {}
+
+    def load(self, content: str = SMALL):
+        saved = store.read_saved()
+        self.notices = saved.notices_after(self.notices)
+        return dataset.load_path(self.write_csv(content), saved=saved)
+
+    def told(self) -> list[str]:
+        return list(self.notices.values())
+
+
+@pytest.fixture
+def session(write_csv):
+    return Session(write_csv)
 
 
 @pytest.fixture
@@ -63,72 +85,79 @@ def mounted(home):
     subprocess.run(["umount", str(home)], check=True)
 
 
-def load(write_csv, content: str = SMALL):
-    return dataset.load_path(write_csv(content))
-
-
 @pytest.mark.parametrize("damage", DAMAGED)
-def test_damaged_fixes_are_set_aside_and_the_file_loads(home, write_csv, damage):
+def test_damaged_fixes_are_set_aside_and_the_file_loads(home, session, damage):
     home.mkdir()
     (home / store.OVERRIDES_FILE).write_bytes(DAMAGED[damage])
-    table = load(write_csv)
+    table = session.load()
     assert len(table.accepted) == 2
     kept = list(home.glob(f"{store.OVERRIDES_FILE}.corrupt-*"))
     assert [path.read_bytes() for path in kept] == [DAMAGED[damage]]  # the bytes survive
-    assert len(store.notices()) == 1
-    assert "set aside" in store.notices()[0]
+    assert len(session.told()) == 1
+    assert "set aside" in session.told()[0]
 
 
-def test_a_folder_where_the_fixes_file_should_be_is_set_aside(home, write_csv):
+def test_a_folder_where_the_fixes_file_should_be_is_set_aside(home, session):
     (home / store.OVERRIDES_FILE).mkdir(parents=True)
-    assert len(load(write_csv).accepted) == 2
+    assert len(session.load().accepted) == 2
     assert [path.is_dir() for path in home.glob(f"{store.OVERRIDES_FILE}.corrupt-*")] == [True]
-    assert "Is a directory" in store.notices()[0]
+    assert "Is a directory" in session.told()[0]
 
 
 @pytest.mark.parametrize("damage", DAMAGED_MAPPINGS)
 def test_damaged_mappings_are_set_aside_and_the_file_loads(home, write_csv, damage):
     home.mkdir()
     (home / store.MAPPINGS_FILE).write_bytes(DAMAGED_MAPPINGS[damage])
-    assert store.saved_mapping(["Wann", "Ort"]) == {}
-    assert dataset.load_path(write_csv(MAPPED)).rows_in == 1
+    saved = store.read_saved()
+    assert saved.mapping(["Wann", "Ort"]) == {}
+    assert dataset.load_path(write_csv(MAPPED), saved=saved).rows_in == 1
     kept = list(home.glob(f"{store.MAPPINGS_FILE}.corrupt-*"))
     assert [path.read_bytes() for path in kept] == [DAMAGED_MAPPINGS[damage]]
-    assert "set aside" in store.notices()[0]
+    assert "set aside" in saved.notices[store.MAPPINGS_FILE]
 
 
-def test_the_notice_goes_once_a_fresh_file_works(home, write_csv):
+def test_the_notice_goes_once_a_fresh_file_works(home, session):
     home.mkdir()
     (home / store.OVERRIDES_FILE).write_bytes(DAMAGED["not UTF-8"])
-    load(write_csv)
-    assert len(store.notices()) == 1
-    load(write_csv)  # set aside already: no file is no news, the notice stays
-    assert len(store.notices()) == 1
+    session.load()
+    assert len(session.told()) == 1
+    session.load()  # set aside already: no file is no news, the notice stays
+    assert len(session.told()) == 1
     store.save_override("kabul|AF", {"latitude": 1.5, "longitude": 2.5})
-    kabul = load(write_csv).accepted.query("event_id == 'a1'").iloc[0]
+    kabul = session.load().accepted.query("event_id == 'a1'").iloc[0]
     assert (kabul["latitude"], kabul["geo_method"]) == (1.5, "manual")
-    assert store.notices() == []
+    assert session.told() == []
 
 
-def test_a_damaged_file_that_cannot_be_moved_is_ignored_with_a_notice(home, write_csv,
+def test_a_notice_is_told_to_the_session_that_read_the_file_only(home, write_csv):
+    home.mkdir()
+    (home / store.OVERRIDES_FILE).write_bytes(DAMAGED["not JSON"])
+    first, second = Session(write_csv), Session(write_csv)
+    first.load()
+    second.load()  # later, on a machine whose damaged file is already set aside
+    assert len(first.told()) == 1
+    assert second.told() == []
+
+
+def test_a_damaged_file_that_cannot_be_moved_is_ignored_with_a_notice(home, session,
                                                                       mounted):
     (home / store.OVERRIDES_FILE).write_bytes(DAMAGED["not UTF-8"])
     (home / store.MAPPINGS_FILE).write_bytes(DAMAGED_MAPPINGS["a mapping that is a list"])
     mounted("ro")
-    assert len(load(write_csv).accepted) == 2
-    assert load(write_csv, MAPPED).rows_in == 1
-    assert len(store.notices()) == 2
-    assert all("nor set aside (Read-only file system)" in notice for notice in store.notices())
+    assert len(session.load().accepted) == 2
+    assert session.load(MAPPED).rows_in == 1
+    assert len(session.told()) == 2
+    assert all("nor set aside (Read-only file system)" in notice for notice in session.told())
     with pytest.raises(store.SaveError, match="Read-only file system"):
         store.save_override("kabul|AF", {"latitude": 1.5, "longitude": 2.5})
     assert (home / store.OVERRIDES_FILE).read_bytes() == DAMAGED["not UTF-8"]
     mounted("rw")  # the user repairs it by hand: the notice goes
     (home / store.OVERRIDES_FILE).write_text('{"kabul|AF": {"latitude": 1.5, "longitude": 2.5}}')
-    load(write_csv)
-    assert len(store.notices()) == 1
+    session.load()
+    assert len(session.told()) == 1
 
 
-def test_a_save_never_overwrites_a_damaged_file_it_could_not_set_aside(home, write_csv):
+def test_a_save_never_overwrites_a_damaged_file_it_could_not_set_aside(home, session):
     home.mkdir()
     (home / store.OVERRIDES_FILE).write_bytes(DAMAGED["not JSON"])
     # A directory where the file would be set aside: rename() refuses, even for root.
@@ -137,8 +166,8 @@ def test_a_save_never_overwrites_a_damaged_file_it_could_not_set_aside(home, wri
     for second in range(-2, 60):
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now + second))
         (home / f"{store.OVERRIDES_FILE}.corrupt-{stamp}-{os.getpid()}").mkdir()
-    assert len(load(write_csv).accepted) == 2
-    assert "nor set aside" in store.notices()[0]
+    assert len(session.load().accepted) == 2
+    assert "nor set aside" in session.told()[0]
     with pytest.raises(store.SaveError, match="could not be set aside"):
         store.save_override("kabul|AF", {"latitude": 1.5, "longitude": 2.5})
     assert (home / store.OVERRIDES_FILE).read_bytes() == DAMAGED["not JSON"]
@@ -163,4 +192,4 @@ def test_a_full_disk_while_saving_a_fix_leaves_the_fixes_intact(home, mounted):
     assert (home / store.OVERRIDES_FILE).read_bytes() == before
     assert sorted(path.name for path in home.iterdir()) == sorted(
         ["filler", store.OVERRIDES_FILE, f".{store.OVERRIDES_FILE}.lock"])
-    assert json.loads(before) == store.overrides()
+    assert json.loads(before) == store.read_saved().fixes

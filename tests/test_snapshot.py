@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -51,29 +52,63 @@ def test_a_second_load_reads_the_snapshot_and_parses_nothing(write_csv, monkeypa
 ])
 def test_a_change_the_rows_depend_on_makes_a_new_snapshot(write_csv, change):
     path = write_csv(SMALL)
-    dataset.load_path(path)
+    dataset.load_path(path, saved=store.read_saved())
     if change == "bytes":
         path.write_text(SMALL.replace("Kabul", "Jalalabad"))
     elif change == "fix":
         store.save_override("mosul|IQ", {"latitude": 1.0, "longitude": 2.0, "name": "x"})
     else:
         store.save_mapping(["Wann", "Ort"], {"date": "Wann", "place": "Ort"})
-    dataset.load_path(path)
+    dataset.load_path(path, saved=store.read_saved())
     assert len(snapshots()) == 2
 
 
 def test_a_fix_reaches_the_rows_through_a_fresh_snapshot(write_csv):
     path = write_csv(SMALL)
-    dataset.load_path(path)
+    dataset.load_path(path, saved=store.read_saved())
     (key,) = override_key(pd.Series(["Kabul"]), pd.Series(["AF"]))
     store.save_override(key, {"latitude": 1.5, "longitude": 2.5, "name": "here"})
-    kabul = dataset.load_path(path).accepted.query("event_id == 'a1'").iloc[0]
+    kabul = dataset.load_path(path, saved=store.read_saved()).accepted.query(
+        "event_id == 'a1'").iloc[0]
     assert (kabul["latitude"], kabul["longitude"], kabul["geo_method"]) == (1.5, 2.5, "manual")
 
 
+def test_the_key_follows_the_choices_passed_in_not_the_saved_files(write_csv, monkeypatch):
+    path = write_csv(SMALL)
+    fixed = store.Saved(fixes={"kabul|AF": {"latitude": 1.5, "longitude": 2.5}})
+    kabul = dataset.load_path(path, saved=fixed).accepted.query("event_id == 'a1'").iloc[0]
+    assert kabul["geo_method"] == "manual"  # nothing is on disk: the fix was passed
+    plain = dataset.load_path(path)
+    assert plain.accepted.query("event_id == 'a1'").iloc[0]["geo_method"] == "gazetteer"
+    assert len(snapshots()) == 2
+    # A fix saved on disk but not passed changes neither the rows nor the snapshot read.
+    store.save_override("kabul|AF", {"latitude": 9.0, "longitude": 9.0})
+    monkeypatch.setattr(dataset, "read_table", lambda *args: pytest.fail("not from snapshot"))
+    assert_same(dataset.load_path(path), plain)
+    assert_same(dataset.load_path(path, saved=fixed), dataset.load_path(path, saved=fixed))
+    assert len(snapshots()) == 2
+
+
+def test_the_same_choices_saved_in_another_order_are_the_same_snapshot():
+    one = store.Saved(fixes={"a|": {"latitude": 1, "longitude": 2}, "b|": {"latitude": 3,
+                                                                          "longitude": 4}})
+    other = store.Saved(fixes={"b|": {"longitude": 4, "latitude": 3},
+                               "a|": {"longitude": 2, "latitude": 1}})
+    assert one.fingerprint == other.fingerprint != store.Saved().fingerprint
+    assert store.Saved(mappings={"x": {"date": "Wann"}}).fingerprint != store.Saved().fingerprint
+
+
+def test_another_gazetteer_is_not_snapshotted(write_csv):
+    from dashboard.gazetteer import load_gazetteer
+
+    small = dataclasses.replace(load_gazetteer())  # equal rows, but not the embedded one
+    dataset.load_path(write_csv(SMALL), gazetteer=small)
+    assert snapshots() == []
+
+
 @pytest.mark.parametrize("damage", ["truncate", "delete_meta", "garbage_meta",
-                                    "categories_of_text"])
-def test_a_damaged_snapshot_is_made_again(write_csv, damage):
+                                    "categories_of_text", "miscounted"])
+def test_a_damaged_snapshot_is_made_again(write_csv, damage, caplog):
     path = write_csv(SMALL)
     first = dataset.load_path(path)
     (saved,) = snapshot.folder().iterdir()
@@ -85,9 +120,14 @@ def test_a_damaged_snapshot_is_made_again(write_csv, damage):
         meta = json.loads((saved / "table.json").read_text())
         meta["categories"]["event_id"] = ["a1"]
         (saved / "table.json").write_text(json.dumps(meta))
+    elif damage == "miscounted":  # rows that do not add up: an AccountingError, a miss
+        meta = json.loads((saved / "table.json").read_text())
+        meta["rows_in"] += 1
+        (saved / "table.json").write_text(json.dumps(meta))
     else:
         (saved / "table.json").write_text('{"layout": 3}')
     assert_same(dataset.load_path(path), first)
+    assert f"snapshot {saved} unreadable" in caplog.text  # not swallowed without a word
     assert_same(dataset.load_path(path), first)  # and the remade one reads back
 
 

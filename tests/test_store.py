@@ -1,4 +1,5 @@
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,17 +14,17 @@ from dashboard.dataset import combine, load_raw, unmapped
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv(store.HOME_ENV, str(tmp_path))
-    monkeypatch.setattr(store, "NOTICES_BY_FILE", {})
     return tmp_path
 
 
 def test_a_mapping_is_remembered_for_the_same_columns_in_any_order(home):
     store.save_mapping(["Wann", "Ort"], {"date": "Wann", "place": "Ort"})
-    assert store.saved_mapping(["Ort", "Wann"]) == {"date": "Wann", "place": "Ort"}
+    saved = store.read_saved()
+    assert saved.mapping(["Ort", "Wann"]) == {"date": "Wann", "place": "Ort"}
     # Same layout by the signature (case folds), but a mapping names exact columns: a
     # column the file does not have under that spelling is not applied.
-    assert store.saved_mapping(["ort", "WANN"]) == {}
-    assert store.saved_mapping(["Ort", "Wann", "Extra"]) == {}  # another layout
+    assert saved.mapping(["ort", "WANN"]) == {}
+    assert saved.mapping(["Ort", "Wann", "Extra"]) == {}  # another layout
 
 
 def test_atomic_write_leaves_no_temporary_files(home):
@@ -37,12 +38,45 @@ def test_atomic_write_leaves_no_temporary_files(home):
 def test_a_corrupt_file_is_set_aside_with_a_notice_not_lost(home):
     broken = '{"palma|": {"latitude": -10.7'  # truncated mid-write by another tool
     (home / store.OVERRIDES_FILE).write_text(broken)
-    assert store.overrides() == {}
+    saved = store.read_saved()
+    assert saved.fixes == {}
     kept = list(home.glob(f"{store.OVERRIDES_FILE}.corrupt-*"))
     assert [path.read_text() for path in kept] == [broken]  # the user's bytes survive
-    assert "set aside" in store.notices()[-1]
-    store.save_override("gao|", {"latitude": 16.27, "longitude": -0.04})
-    assert store.overrides() == {"gao|": {"latitude": 16.27, "longitude": -0.04}}
+    assert list(saved.notices) == [store.OVERRIDES_FILE]
+    assert f"set aside as {kept[0]}" in saved.notices[store.OVERRIDES_FILE]
+    assert store.save_override("gao|", {"latitude": 16.27, "longitude": -0.04}) is None
+    assert store.read_saved().fixes == {"gao|": {"latitude": 16.27, "longitude": -0.04}}
+
+
+def test_a_save_over_a_damaged_file_says_where_the_old_one_went(home):
+    (home / store.OVERRIDES_FILE).write_text("[1, 2]")
+    notice = store.save_override("gao|", {"latitude": 16.27, "longitude": -0.04})
+    (kept,) = home.glob(f"{store.OVERRIDES_FILE}.corrupt-*")
+    assert f"set aside as {kept}" in notice
+    assert store.read_saved().fixes == {"gao|": {"latitude": 16.27, "longitude": -0.04}}
+
+
+def test_notices_go_to_the_reader_and_no_one_else(home, caplog):
+    caplog.set_level(logging.INFO, store.__name__)
+    (home / store.MAPPINGS_FILE).write_text("not JSON")
+    first = store.read_saved()
+    assert list(first.notices) == [store.MAPPINGS_FILE]
+    assert "column_mappings.json could not be read" in caplog.text  # logged as well
+    # Another session reading now finds no file, so nothing to tell; nothing is shared.
+    assert store.read_saved().notices == {}
+    assert not hasattr(store, "NOTICES_BY_FILE")
+
+
+def test_a_session_keeps_a_notice_until_the_file_reads_well():
+    notice = {store.OVERRIDES_FILE: "fixes set aside"}
+    told = store.Saved(notices=notice).notices_after({})
+    assert told == notice
+    assert store.Saved().notices_after(told) == notice  # the file is gone: still news
+    fine = store.Saved(fixes={"a|": {"latitude": 1, "longitude": 2}},
+                       read_well=frozenset({store.OVERRIDES_FILE}))
+    assert fine.notices_after(told) == {}
+    other = store.Saved(read_well=frozenset({store.MAPPINGS_FILE}))
+    assert other.notices_after(told) == notice  # another file read well: this one stays
 
 
 WRITER = """
@@ -58,7 +92,7 @@ def test_a_writer_killed_between_write_and_rename_leaves_the_saved_file_whole(ho
     env = {**os.environ, store.HOME_ENV: str(home)}
     died = subprocess.run([sys.executable, "-c", WRITER], env=env, check=False, timeout=60)
     assert died.returncode == 3
-    assert store.overrides() == {"first|": {"latitude": 1.0, "longitude": 2.0}}
+    assert store.read_saved().fixes == {"first|": {"latitude": 1.0, "longitude": 2.0}}
     assert not list(home.glob("*.corrupt-*"))  # nothing unreadable was left behind
 
 
@@ -75,7 +109,7 @@ def test_two_processes_saving_at_once_lose_nothing(home):
     savers = [subprocess.Popen([sys.executable, "-c", SAVER, name], env=env)
               for name in ("left", "right")]
     assert [saver.wait(timeout=120) for saver in savers] == [0, 0]
-    assert len(store.overrides()) == 80
+    assert len(store.read_saved().fixes) == 80
 
 
 @pytest.mark.parametrize(

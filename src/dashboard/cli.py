@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard import __version__
+from dashboard import __version__, store
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import FILTERS, Filter, Filters, apply_filters
@@ -129,10 +129,20 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def read_saved(command: str) -> store.Saved:
+    """The user's saved fixes and mappings, read once per command; what is wrong with
+    them is said on stderr (the command goes on without them)."""
+    saved = store.read_saved()
+    for notice in saved.notices.values():
+        print(f"dashboard {command}: warning: {notice}", file=sys.stderr)
+    return saved
+
+
 def check(args: argparse.Namespace) -> int:
     raw = read_path(args.file)
+    # Validation only: no fixes to apply, and (as ever) no saved mapping.
     table = prepare_raw(raw.frame, "custom", args.format, geocode=False,
-                        malformed=raw.malformed)
+                        malformed=raw.malformed, gazetteer=load_gazetteer())
     report = {"format": table.layout, "rows_in": table.rows_in,
               "accepted": len(table.accepted), "rejected": len(table.rejected),
               "reasons": table.reason_counts(), "warnings": list(table.warnings)}
@@ -154,7 +164,8 @@ def geocode(args: argparse.Namespace) -> int:
     raw = read_path(args.file)
     table = prepare_raw(raw.frame, "custom", "auto",
                         mapping={k: v for k, v in mapping.items() if v}, require_date=False,
-                        online=client, malformed=raw.malformed)
+                        online=client, malformed=raw.malformed, saved=read_saved("geocode"),
+                        gazetteer=load_gazetteer())
     incidents = table.accepted
     if args.output.suffix.lower() == ".parquet":
         incidents.to_parquet(args.output, index=False)
@@ -166,7 +177,7 @@ def geocode(args: argparse.Namespace) -> int:
     for precision in GEO_PRECISIONS:
         print(f"  {precision}: {counts.get(precision, 0):,}")
     if client is not None:
-        errors = incidents["flags"].str.contains("online lookup", na=False).sum()
+        errors = int(incidents["online_error"].notna().sum())
         print(f"  online: {plural(client.requests, 'request')}, "
               f"{plural(errors, 'row')} with a lookup error. "
               f"{ATTRIBUTION}")
@@ -175,8 +186,9 @@ def geocode(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
+    saved = read_saved("export")
     client = configured(args.nominatim_url, args.user_agent) if args.online else None
-    table = load_path(args.file, online=client)
+    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer)
     filters = filters_from_args(args, table.accepted, gazetteer)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
@@ -186,7 +198,8 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote the placed ones to {args.geojson}")
     if args.provenance:
         record = provenance(table, filters, shown,
-                            online=client.service.domain if client else None)
+                            online=client.service.domain if client else None,
+                            fixes=saved.fixes)
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0

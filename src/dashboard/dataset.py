@@ -1,4 +1,8 @@
-"""One incident file through the whole pipeline: read -> canonical rows -> geocoded."""
+"""One incident file through the whole pipeline: read -> canonical rows -> geocoded.
+
+The pipeline reads no saved state of its own: the front doors (the page, the commands)
+read the user's choices once (`store.read_saved`) and the gazetteer, and pass them in.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from dashboard import snapshot, store
-from dashboard.gazetteer import DATA_DIR, load_gazetteer
+from dashboard import snapshot
+from dashboard.gazetteer import DATA_DIR, Gazetteer, load_gazetteer
 from dashboard.geocode import geocode as geocode_incidents
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import (
@@ -22,6 +26,7 @@ from dashboard.schema import (
     pick_columns,
 )
 from dashboard.sources import Malformed, read_bytes, read_table
+from dashboard.store import NOTHING_SAVED, Saved
 
 SAMPLE_PATH = DATA_DIR / "incidents.csv"
 # Told where a load has got to: what it is doing, and the share of the work done before
@@ -34,16 +39,22 @@ def unobserved(stage: str, done: float) -> None:
 
 
 def load_path(path: str | Path, layout: str = "auto",
-              online: OnlineGeocoder | None = None, progress: Progress = unobserved) -> Table:
+              online: OnlineGeocoder | None = None, progress: Progress = unobserved, *,
+              saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None) -> Table:
     """Read, validate and geocode one file; raises LoaderError on unusable input.
 
-    Offline, the result is kept as a snapshot on disk and read back on the next load of
-    the same bytes. Online answers are not: a lookup that failed is tried again next time.
+    ``saved`` holds the user's place fixes and column mappings (none unless given);
+    ``gazetteer`` is the embedded one unless given. Offline, with the embedded gazetteer,
+    the result is kept as a snapshot on disk, keyed by ``saved.fingerprint`` among the
+    rest, and read back on the next load of the same bytes with the same choices. Online
+    answers are not: a lookup that failed is tried again next time.
     """
     path = Path(path)
     data = read_bytes(path)  # once: hashed, and parsed unless a snapshot has it
     digest = hashlib.sha256(data).hexdigest()
-    key = snapshot.snapshot_key(digest, path.name, layout) if online is None else None
+    # The snapshot's name knows the embedded gazetteer's version only.
+    kept = online is None and (gazetteer is None or gazetteer is load_gazetteer())
+    key = snapshot.snapshot_key(digest, path.name, layout, saved.fingerprint) if kept else None
     table = snapshot.read(key) if key else None
     if table is not None:
         return dataclasses.replace(table, accepted=compact(table.accepted))
@@ -51,11 +62,13 @@ def load_path(path: str | Path, layout: str = "auto",
     raw = read_table(data, path.name)
     if path.resolve() == SAMPLE_PATH.resolve():
         table = tag_file(prepare_raw(raw.frame, "sample", layout, online=online,
-                                     malformed=raw.malformed, progress=progress),
+                                     malformed=raw.malformed, progress=progress, saved=saved,
+                                     gazetteer=gazetteer),
                          path.name, digest)
     else:
         table = load_raw(raw.frame, path.name, layout, online=online, digest=digest,
-                         malformed=raw.malformed, progress=progress)
+                         malformed=raw.malformed, progress=progress, saved=saved,
+                         gazetteer=gazetteer)
     if key:
         progress("Saving a snapshot, so the next start skips all this", 0.9)
         snapshot.write(key, table)
@@ -65,16 +78,18 @@ def load_path(path: str | Path, layout: str = "auto",
 def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
              mapping: dict[str, str] | None = None,
              online: OnlineGeocoder | None = None, digest: str = "",
-             malformed: Sequence[Malformed] = (), progress: Progress = unobserved) -> Table:
+             malformed: Sequence[Malformed] = (), progress: Progress = unobserved, *,
+             saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None) -> Table:
     """One file's cells (from sources) through the pipeline, tagged with its name.
 
-    With no ``mapping``, the one the user saved for this file layout applies, so
-    `dashboard export` reads a file as the dashboard did.
+    With no ``mapping``, the one ``saved`` holds for this file layout applies, so
+    `dashboard export` reads a file as the dashboard did; ``saved.fixes`` place rows.
     """
-    mapping = store.saved_mapping(raw.columns) if mapping is None else mapping
+    mapping = saved.mapping(raw.columns) if mapping is None else mapping
     detected = detect_layout(raw.columns) if layout == "auto" else layout
     table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online,
-                        malformed=malformed, progress=progress)
+                        malformed=malformed, progress=progress, saved=saved,
+                        gazetteer=gazetteer)
     return tag_file(table, name, digest)
 
 
@@ -109,17 +124,18 @@ def tag_file(table: Table, name: str, digest: str) -> Table:
 def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                 mapping: dict[str, str] | None = None, geocode: bool = True,
                 require_date: bool = True, online: OnlineGeocoder | None = None,
-                malformed: Sequence[Malformed] = (), progress: Progress = unobserved
-                ) -> Table:
+                malformed: Sequence[Malformed] = (), progress: Progress = unobserved, *,
+                saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None) -> Table:
     """Canonical, geocoded incidents from a frame of text cells (and the file's records
     that did not fit it, ``malformed``, which become rejected rows).
 
     ``mapping`` names the file's column for a canonical one where detection cannot know
     ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`);
     ``require_date=False`` keeps undated rows (for `dashboard geocode`); ``online`` is
-    asked for places the gazetteer lacks.
+    asked for places the gazetteer lacks; ``saved.fixes`` (the user's) beat the
+    gazetteer, the embedded one unless ``gazetteer`` is given.
     """
-    gazetteer = load_gazetteer()
+    gazetteer = load_gazetteer() if gazetteer is None else gazetteer
     progress(f"Checking rows: {len(raw):,}", 0.3)
     table = normalize(raw, dataset, gazetteer.country_code, gazetteer.country_name, layout,
                       mapping or {}, require_date, malformed)
@@ -129,7 +145,7 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     progress(f"Placing incidents without coordinates: {unplaced:,} of {len(table.accepted):,}",
              0.5)
     return dataclasses.replace(table, accepted=geocode_incidents(
-        table.accepted, gazetteer, online, store.overrides()))
+        table.accepted, gazetteer, online, dict(saved.fixes)))
 
 
 def dataset_name(layout: str) -> str:

@@ -8,15 +8,17 @@ import datetime
 import io
 import json
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from dashboard import __version__, store
+from dashboard import __version__
 from dashboard.filters import Filters, describe, to_arguments
 from dashboard.gazetteer import gazetteer_version
 from dashboard.schema import Table
+from dashboard.store import fixes_fingerprint
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CWE-1236);
 # a leading apostrophe makes it text in Excel, LibreOffice and Google Sheets.
@@ -90,10 +92,12 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
 
 
 def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str | None,
-               column_mappings: dict | None = None, clock=datetime.datetime.now) -> dict:
+               column_mappings: dict | None = None, clock=datetime.datetime.now,
+               fixes: Mapping[str, dict] | None = None) -> dict:
     """What an export holds and how to make it again: `export_options` given to
-    `dashboard export` with the same source files, the same place fixes and the same
-    online server (None: offline) give the same rows."""
+    `dashboard export` with the same source files, the same place fixes (``fixes``, the
+    ones the table was loaded with, recorded by their hash) and the same online server
+    (None: offline) give the same rows."""
     unplaced = shown["latitude"].isna() | shown["longitude"].isna()
     return {
         "app": f"incident-dashboard {__version__}",
@@ -106,6 +110,6 @@ def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str 
         "unplaced_event_ids": shown.loc[unplaced, "event_id"].astype(str).tolist(),
         "gazetteer": gazetteer_version(),
         "online": online,
-        "place_fixes": store.overrides_fingerprint(),
+        "place_fixes": fixes_fingerprint(fixes or {}),
         "column_mappings": column_mappings or {},
     }

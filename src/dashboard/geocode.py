@@ -112,10 +112,15 @@ def override_key(place: pd.Series, country_code: pd.Series) -> pd.Series:
 
 
 def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFrame:
-    """Ask the online service once per distinct (place, country) the gazetteer missed."""
+    """Ask the online service once per distinct (place, country) the gazetteer missed.
+
+    Each row gets ``online_error``: the `online.Failure` of its lookup, or NA (none was
+    asked, or it answered, "not found" included).
+    """
     coarse = incidents["geo_precision"].isin(["country", "unresolved"]) & incidents[
         "place"].notna() & (incidents["geo_method"] != "source")
-    out = incidents.copy()
+    out = incidents.assign(online_error=pd.Series(pd.NA, index=incidents.index,
+                                                  dtype="string"))
     for (place, code), rows in out[coarse].groupby(["place", "country_code"], dropna=False,
                                                     observed=True).groups.items():
         answer = online.lookup(place, None if pd.isna(code) else code)
@@ -123,10 +128,12 @@ def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFram
             out.loc[rows, ["latitude", "longitude"]] = (answer.latitude, answer.longitude)
             out.loc[rows, "geo_precision"] = "place"
             out.loc[rows, "geo_method"] = "online"
-        elif answer.error and "flags" in out:
+        elif answer.error:
             # An error is not "not found": the row says so, and keeps its coarser point.
-            out.loc[rows, "flags"] = (out.loc[rows, "flags"].fillna("") + "; " + answer.error
-                                      ).str.removeprefix("; ")
+            out.loc[rows, "online_error"] = answer.error.value
+            if "flags" in out:
+                out.loc[rows, "flags"] = (out.loc[rows, "flags"].fillna("") + "; "
+                                          + answer.message).str.removeprefix("; ")
     return out
 
 

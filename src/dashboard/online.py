@@ -4,13 +4,14 @@ Off unless the user turns it on: it sends place names off the machine. Nominatim
 usage policy allows one request a second from a whole application, so every client in
 this process shares one limiter; a 429 pushes the next request back by its Retry-After.
 Answers, "not found" included, are kept in a SQLite file so a name is asked once; "not
-found" expires (places get added), a found point does not. A timeout or a server error
-is an error, never "not found", and is not cached.
+found" expires (places get added), a found point does not. A timeout, a server error or
+an answer that is not Nominatim's is a `Failure`, never "not found", and is not cached.
 """
 
 from __future__ import annotations
 
-import contextlib
+import enum
+import logging
 import os
 import sqlite3
 import threading
@@ -19,13 +20,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from geopy.adapters import URLLibAdapter
-from geopy.exc import GeocoderRateLimited, GeopyError
+from geopy.adapters import AdapterHTTPError, URLLibAdapter
+from geopy.exc import (
+    GeocoderAuthenticationFailure,
+    GeocoderInsufficientPrivileges,
+    GeocoderParseError,
+    GeocoderQueryError,
+    GeocoderQuotaExceeded,
+    GeocoderRateLimited,
+    GeocoderTimedOut,
+    GeocoderUnavailable,
+    GeopyError,
+)
 from geopy.geocoders import Nominatim
 
 from dashboard import store
 from dashboard.gazetteer import normalize_name
 
+log = logging.getLogger(__name__)
 DEFAULT_DOMAIN = "nominatim.openstreetmap.org"
 DEFAULT_USER_AGENT = "incident-dashboard/0.1 (offline-first conflict incident map)"
 ATTRIBUTION = "Place search: © OpenStreetMap contributors, via Nominatim (ODbL)"
@@ -40,15 +52,31 @@ URL_ENV = "DASHBOARD_NOMINATIM_URL"
 USER_AGENT_ENV = "DASHBOARD_USER_AGENT"
 
 
+class Failure(enum.StrEnum):
+    """Why the service gave no answer (which is not "not found": the place may exist)."""
+
+    RATE_LIMITED = "rate limited by the server"
+    TIMED_OUT = "timed out"
+    UNREACHABLE = "server unreachable"
+    REFUSED = "request refused by the server"  # 4xx: the query, a key, a quota
+    SERVER_ERROR = "server error"
+    BAD_ANSWER = "answer not understood"  # not JSON, or not Nominatim's JSON
+
+
 @dataclass(frozen=True)
 class Answer:
     latitude: float | None = None
     longitude: float | None = None
-    error: str | None = None  # set when the service could not answer; nothing is cached
+    error: Failure | None = None  # set when the service could not answer; nothing is cached
 
     @property
     def found(self) -> bool:
         return self.latitude is not None
+
+    @property
+    def message(self) -> str | None:
+        """The failure as the user reads it (a row's flag); None when there was none."""
+        return None if self.error is None else f"online lookup failed: {self.error}"
 
 
 class RateLimiter:
@@ -96,10 +124,14 @@ class AnswerCache:
             # A truncated or foreign file: it is only a cache, so keep it aside (with its
             # journal) for inspection and start a new one rather than fail the load.
             suffix = f".corrupt-{int(self.clock())}-{os.getpid()}"
+            log.warning("online answer cache %s unreadable (%s); set aside as *%s and "
+                        "started afresh", self.path, error, suffix)
             for part in (self.path, *(self.path.with_name(self.path.name + end)
                                       for end in ("-wal", "-shm"))):
-                with contextlib.suppress(FileNotFoundError):  # another session was first
+                try:
                     part.rename(part.with_name(part.name + suffix))
+                except FileNotFoundError:  # no journal, or another session was first
+                    log.debug("nothing to set aside at %s", part)
             self._run(self.SCHEMA)
             return self._run(sql, parameters)
 
@@ -141,14 +173,19 @@ class OnlineGeocoder:
         # The server is part of the question: another server may answer differently.
         query = f"{self.service.domain}|{normalize_name(place)}|{(country_code or '').lower()}"
         # A cache held by another session past the timeout is skipped, not an error.
-        with contextlib.suppress(sqlite3.OperationalError):
+        try:
             cached = self.cache.get(query)
-            if cached is not None:
-                return cached
+        except sqlite3.OperationalError as error:
+            log.warning("online answer cache not read for %r: %s", place, error)
+            cached = None
+        if cached is not None:
+            return cached
         answer = self._ask(place, country_code, retry_on_429=True)
         if answer.error is None:
-            with contextlib.suppress(sqlite3.OperationalError):
+            try:
                 self.cache.put(query, answer)
+            except sqlite3.OperationalError as error:
+                log.warning("online answer for %r not cached: %s", place, error)
         return answer
 
     def _ask(self, place: str, country_code: str | None, retry_on_429: bool) -> Answer:
@@ -158,6 +195,9 @@ class OnlineGeocoder:
             location = self.service.geocode(
                 place, exactly_one=True,
                 country_codes=country_code.lower() if country_code else None)
+            if location is None:
+                return Answer()
+            return Answer(round(location.latitude, 5), round(location.longitude, 5))
         except GeocoderRateLimited as error:
             wait = error.retry_after or DEFAULT_RETRY_AFTER_S
             # Every session waits behind the limiter: a long Retry-After is an error now,
@@ -165,12 +205,38 @@ class OnlineGeocoder:
             self.limiter.back_off(min(wait, MAX_RETRY_AFTER_S))
             if retry_on_429 and wait <= MAX_RETRY_AFTER_S:
                 return self._ask(place, country_code, retry_on_429=False)
-            return Answer(error="online lookup refused: rate limited by the server")
-        except GeopyError as error:  # timeouts, 5xx, unreachable, unparsable answers
-            return Answer(error=f"online lookup failed: {type(error).__name__}")
-        if location is None:
-            return Answer()
-        return Answer(round(location.latitude, 5), round(location.longitude, 5))
+            return self._failed(place, Failure.RATE_LIMITED, error)
+        except GeopyError as error:  # timeouts, 4xx and 5xx, unreachable, not JSON
+            return self._failed(place, failure(error), error)
+        # JSON that is not Nominatim's ([1], a text latitude) breaks geopy's parser.
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+            return self._failed(place, Failure.BAD_ANSWER, error)
+
+    def _failed(self, place: str, failure: Failure, error: Exception) -> Answer:
+        log.warning("online lookup of %r at %s failed: %s (%s: %s)", place,
+                    self.service.domain, failure, type(error).__name__, error)
+        return Answer(error=failure)
+
+
+def failure(error: GeopyError) -> Failure:
+    """What a geopy error means for the user (its subclasses first: a parse error is a
+    service error too)."""
+    for kind, meaning in ((GeocoderTimedOut, Failure.TIMED_OUT),
+                          (GeocoderUnavailable, Failure.UNREACHABLE),
+                          (GeocoderParseError, Failure.BAD_ANSWER),
+                          (GeocoderRateLimited, Failure.RATE_LIMITED),
+                          (GeocoderQueryError, Failure.REFUSED),
+                          (GeocoderQuotaExceeded, Failure.REFUSED),
+                          (GeocoderAuthenticationFailure, Failure.REFUSED),
+                          (GeocoderInsufficientPrivileges, Failure.REFUSED)):
+        if isinstance(error, kind):
+            return meaning
+    # geopy says "service error" for a refused connection or a failed name lookup too; the
+    # socket's error it came from tells them apart from an HTTP status.
+    cause = error.__context__
+    if isinstance(cause, OSError) and not isinstance(cause, AdapterHTTPError):
+        return Failure.UNREACHABLE
+    return Failure.SERVER_ERROR
 
 
 def configured(url: str | None = None, user_agent: str | None = None) -> OnlineGeocoder:

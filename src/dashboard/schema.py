@@ -98,9 +98,10 @@ MAX_COUNT = 1_000_000
 # attack on whatever displays it.
 MAX_CELL_CHARS = 10_000
 
-# Columns added beside a file's own: to rejected rows here, to every row by the dataset.
+# Columns added beside a file's own: to rejected rows here, to every row by the dataset
+# (and `online_error` when places are looked up online: the lookup's failure, or NA).
 REJECT_COLUMNS = ("row", "reason")
-ADDED_COLUMNS = ("source_file",)
+ADDED_COLUMNS = ("source_file", "online_error")
 
 REASON_NO_DATE = "date missing or not recognised"
 REASON_HXL = "HXL hashtag row (column tags, not an incident)"
@@ -110,6 +111,11 @@ FLAG_NOT_A_COORDINATE = "coordinates not read as numbers, dropped"
 FLAG_SWAPPED = "latitude and longitude look swapped, dropped"
 FLAG_DUPLICATE_ID = "duplicate event_id"
 FLAG_URL = "source_url dropped: not an http(s) link"
+
+
+class AccountingError(ValueError):
+    """A table whose accepted and rejected rows do not add up to the rows read: a bug, or
+    a damaged snapshot."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +134,9 @@ class Table:
         if self.rows_in == -1:
             object.__setattr__(self, "rows_in", len(self.accepted) + len(self.rejected))
         if self.rows_in != len(self.accepted) + len(self.rejected):
-            raise AssertionError(f"row accounting broken: {self.rows_in} rows in, "
-                                 f"{len(self.accepted)} accepted, {len(self.rejected)} rejected")
+            raise AccountingError(f"row accounting broken: {self.rows_in} rows in, "
+                                  f"{len(self.accepted)} accepted, "
+                                  f"{len(self.rejected)} rejected")
 
     def reason_counts(self) -> dict[str, int]:
         return self.rejected["reason"].value_counts().to_dict() if len(self.rejected) else {}

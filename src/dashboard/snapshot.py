@@ -2,18 +2,19 @@
 geocoding (a million rows: seconds, not tens of seconds).
 
 A snapshot is named by everything its rows depend on: the file's bytes and name, the
-layout asked for, the gazetteer, the user's saved fixes and column mappings, and this
-package's code. Change any of them and the name changes, so a stale snapshot is never
-read; old ones are deleted beyond the newest ``KEEP``. The snapshots are a cache: one
-that cannot be written or read is skipped, and the file is loaded as if it were absent.
+layout asked for, the gazetteer, the user's saved fixes and column mappings (as the
+loader was given them: `store.Saved.fingerprint`), and this package's code. Change any
+of them and the name changes, so a stale snapshot is never read; old ones are deleted
+beyond the newest ``KEEP``. The snapshots are a cache: one that cannot be written or
+read is skipped (and logged), and the file is loaded as if it were absent.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -24,8 +25,9 @@ import pyarrow as pa
 
 from dashboard import store
 from dashboard.gazetteer import gazetteer_version
-from dashboard.schema import Table
+from dashboard.schema import AccountingError, Table
 
+log = logging.getLogger(__name__)
 FOLDER = "snapshots"
 KEEP = 8
 PACKAGE = Path(__file__).parent
@@ -40,9 +42,11 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def snapshot_key(digest: str, name: str, layout: str) -> str:
+def snapshot_key(digest: str, name: str, layout: str, saved: str) -> str:
+    """The name of a file's snapshot; ``saved`` is the fingerprint of the saved choices the
+    load was given, so a load with other fixes or mappings never reads this one."""
     parts = {"sha256": digest, "name": name, "layout": layout, "code": code_version(),
-             "gazetteer": gazetteer_version(), "saved": store.saved_state()}
+             "gazetteer": gazetteer_version(), "saved": saved}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -53,6 +57,8 @@ def folder() -> Path:
 def read(key: str) -> Table | None:
     """The table saved under ``key``; None if there is none or it cannot be read."""
     path = folder() / key
+    if not path.is_dir():
+        return None  # none yet: the usual miss
     try:
         meta = json.loads((path / "table.json").read_text(encoding="utf-8"))
         accepted = pd.read_parquet(path / "accepted.parquet").astype(meta["datetimes"])
@@ -65,8 +71,10 @@ def read(key: str) -> Table | None:
                       rows_in=meta["rows_in"])
         os.utime(path)  # recently used: kept longest
         return table
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, AssertionError,
-            pa.ArrowException):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, AccountingError,
+            pa.ArrowException) as error:
+        log.warning("snapshot %s unreadable (%s: %s); deleted, the file is loaded afresh",
+                    path, type(error).__name__, error)
         shutil.rmtree(path, ignore_errors=True)  # unreadable: made again on this load
         return None
 
@@ -78,7 +86,8 @@ def write(key: str, table: Table) -> None:
     try:
         root.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(dir=root, prefix=".partial-"))
-    except OSError:
+    except OSError as error:
+        log.warning("no snapshot saved: cannot make %s (%s)", root, error)
         return
     try:
         table.accepted.to_parquet(temporary / "accepted.parquet", index=False)
@@ -94,8 +103,9 @@ def write(key: str, table: Table) -> None:
                                if isinstance(dtype, pd.CategoricalDtype)}}
         (temporary / "table.json").write_text(json.dumps(meta), encoding="utf-8")
         temporary.rename(root / key)
-    except (OSError, ValueError, TypeError, pa.ArrowException):
-        pass  # another process saved it first, or the disk is full: a cache may miss
+    except (OSError, ValueError, TypeError, pa.ArrowException) as error:
+        # Another process saved it first, or the disk is full: a cache may miss.
+        log.warning("snapshot %s not saved (%s: %s)", key, type(error).__name__, error)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     prune(root)
@@ -103,8 +113,11 @@ def write(key: str, table: Table) -> None:
 
 def prune(root: Path) -> None:
     """Delete all but the KEEP most recently used snapshots (a 1M-row one is ~30 MB)."""
-    with contextlib.suppress(OSError):  # another process may be pruning too
+    try:
         snapshots = sorted((p for p in root.iterdir() if not p.name.startswith(".")),
                            key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in snapshots[KEEP:]:
-            shutil.rmtree(old, ignore_errors=True)
+    except OSError as error:  # another process may be pruning too
+        log.debug("snapshots not pruned: %s", error)
+        return
+    for old in snapshots[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -7,6 +7,9 @@ an exclusive lock, so two saves cannot lose each other's entry. A file that cann
 read (truncated, not UTF-8, edited by hand into another shape) is set aside under a new
 name, never overwritten, and a notice says where it went; where it cannot be moved (a
 read-only folder) it is ignored, with a notice, and never stops a load.
+
+The notices go to whoever read the files (`read_saved` returns them with the choices),
+never into state shared by every session of the server.
 """
 
 from __future__ import annotations
@@ -15,17 +18,20 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
+
+log = logging.getLogger(__name__)
 
 HOME_ENV = "DASHBOARD_HOME"
-# What is wrong with each saved file, by file name, for the UI to tell the user about;
-# gone once the file reads well again (a fresh one was saved, or it was repaired).
-NOTICES_BY_FILE: dict[str, str] = {}
 MAPPINGS_FILE = "column_mappings.json"
 OVERRIDES_FILE = "place_overrides.json"
 
@@ -54,45 +60,49 @@ class SaveError(Exception):
     it was, and the message says why, for the user."""
 
 
-def notices() -> list[str]:
-    """What the user should know about the saved files as they are now."""
-    return list(NOTICES_BY_FILE.values())
+class Read(NamedTuple):
+    """One saved file as read."""
+
+    value: object
+    notice: str | None = None  # what the user should be told: the file was damaged
+    read_well: bool = False  # it was there and sound: an earlier notice about it is over
 
 
 def read_json(path: Path, default: object,
-              valid: Callable[[object], bool] = lambda value: True) -> object:
+              valid: Callable[[object], bool] = lambda value: True) -> Read:
     """The saved value; ``default`` when there is none. A file that cannot be read, or
-    holds something ``valid`` rejects, is set aside."""
+    holds something ``valid`` rejects, is set aside, and the notice says so."""
     try:
         value = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
-        return default
+        return Read(default)
     except (OSError, ValueError, RecursionError) as error:  # UnicodeDecodeError: a ValueError
         problem = error.strerror if isinstance(error, OSError) else str(error)
     else:
         if valid(value):
-            NOTICES_BY_FILE.pop(path.name, None)
-            return value
+            return Read(value, read_well=True)
         problem = "not laid out as this dashboard saves it"
-    set_aside(path, problem)
-    return default
+    return Read(default, set_aside(path, problem))
 
 
-def set_aside(path: Path, problem: str) -> None:
+def set_aside(path: Path, problem: str) -> str:
+    """Move a damaged file out of the way, keeping its bytes; the notice that says where."""
     kept = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-"
                           f"{os.getpid()}")
     try:
         path.rename(kept)
-    except FileNotFoundError:  # another process set it aside first
-        return
+    except FileNotFoundError:  # another session or process set it aside first
+        notice = (f"{path.name} could not be read ({problem}) and was set aside by another "
+                  "session; the entries in it are not used until it is repaired.")
     except OSError as error:
-        NOTICES_BY_FILE[path.name] = (
-            f"{path} could not be read ({problem}) nor set aside ({error.strerror}); the "
-            "entries in it are not used until it is repaired or removed.")
-        return
-    NOTICES_BY_FILE[path.name] = (
-        f"{path.name} could not be read ({problem}) and was set aside as {kept}; the "
-        "entries in it are not used until it is repaired.")
+        notice = (f"{path} could not be read ({problem}) nor set aside ({error.strerror}); "
+                  "the entries in it are not used until it is repaired or removed.")
+    else:
+        notice = (f"{path.name} could not be read ({problem}) and was set aside as {kept}; "
+                  "the entries in it are not used until it is repaired.")
+    # Told to the reader, who tells the user; logged for whoever keeps the server's log.
+    log.info("%s", notice)
+    return notice
 
 
 @contextlib.contextmanager
@@ -129,55 +139,84 @@ def is_degrees(value: object, limit: float) -> bool:
             and math.isfinite(value) and abs(value) <= limit)
 
 
-def saved_mapping(columns) -> dict[str, str]:
-    mappings = read_json(home() / MAPPINGS_FILE, {}, is_mappings)
-    # Only columns this file still has: a stale entry must not break loading.
-    names = set(map(str, columns))
-    return {k: v for k, v in mappings.get(header_signature(columns), {}).items() if v in names}
+def save_mapping(columns, mapping: dict[str, str]) -> str | None:
+    """Remember ``mapping`` for files with these columns; raises SaveError. Returns a
+    notice when a damaged file had to be set aside first (its entries are not kept)."""
+    return update(home() / MAPPINGS_FILE, is_mappings, header_signature(columns), mapping)
 
 
-def save_mapping(columns, mapping: dict[str, str]) -> None:
-    """Remember ``mapping`` for files with these columns; raises SaveError."""
-    update(home() / MAPPINGS_FILE, is_mappings, header_signature(columns), mapping)
+def save_override(key: str, fix: dict) -> str | None:
+    """Use ``fix`` for ``key`` from now on; raises SaveError. Returns a notice as
+    `save_mapping` does."""
+    return update(home() / OVERRIDES_FILE, is_fixes, key, fix)
 
 
-def overrides() -> dict[str, dict]:
-    """The user's place fixes: override key -> {"latitude", "longitude", "name", ...}."""
-    return read_json(home() / OVERRIDES_FILE, {}, is_fixes)
-
-
-def save_override(key: str, fix: dict) -> None:
-    """Use ``fix`` for ``key`` from now on; raises SaveError."""
-    update(home() / OVERRIDES_FILE, is_fixes, key, fix)
-
-
-def update(path: Path, valid: Callable[[object], bool], key: str, value: object) -> None:
-    """Set one entry of a saved file, or raise SaveError and leave the file as it was."""
+def update(path: Path, valid: Callable[[object], bool], key: str, value: object
+           ) -> str | None:
+    """Set one entry of a saved file, or raise SaveError and leave the file as it was;
+    the notice of a damaged file set aside to make room, if there was one."""
     try:
         with locked(path):
             saved = read_json(path, None, valid)
-            if saved is None and path.exists():
+            if saved.value is None and path.exists():
                 raise SaveError(f"{path} is damaged and could not be set aside; repair or "
                                 "remove it to save again.")
-            write_json_atomically(path, {**(saved or {}), key: value})
+            write_json_atomically(path, {**(saved.value or {}), key: value})
+            return saved.notice
     except OSError as error:
         raise SaveError(f"could not save to {path}: {error.strerror or error}; "
                         "what was saved before is unchanged.") from error
 
 
-def overrides_fingerprint() -> str | None:
-    """The fixes in force, for provenance: a hash of the file, None when there are none."""
-    try:
-        return "sha256:" + hashlib.sha256((home() / OVERRIDES_FILE).read_bytes()).hexdigest()[:16]
-    except OSError:  # none, or not readable
-        return None
+def json_digest(value: object) -> str:
+    """A hash of saved choices as JSON, the same whatever order they were saved in."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def saved_state() -> str:
-    """A hash of every saved choice that changes how a file loads: fixes and mappings."""
-    digest = hashlib.sha256()
-    for name in (OVERRIDES_FILE, MAPPINGS_FILE):
-        with contextlib.suppress(OSError):
-            digest.update((home() / name).read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
+def fixes_fingerprint(fixes: Mapping[str, dict]) -> str | None:
+    """The fixes in force, for provenance: a short hash of them, None when there are none."""
+    return f"sha256:{json_digest(fixes)[:16]}" if fixes else None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The user's saved choices as one read found them: what a load depends on, and what
+    the reader should tell the user. Read once per run of the page or per command
+    (`read_saved`) and passed to the pipeline, which reads no saved file itself."""
+
+    fixes: Mapping[str, dict] = field(default_factory=dict)  # override key -> fix
+    mappings: Mapping[str, dict[str, str]] = field(default_factory=dict)  # by header_signature
+    notices: Mapping[str, str] = field(default_factory=dict)  # file name -> what went wrong
+    read_well: frozenset[str] = frozenset()  # file names that were there and sound
+
+    def mapping(self, columns) -> dict[str, str]:
+        """The saved mapping for a file with these columns; {} when there is none."""
+        # Only columns this file still has: a stale entry must not break loading.
+        names = set(map(str, columns))
+        return {k: v for k, v in self.mappings.get(header_signature(columns), {}).items()
+                if v in names}
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Every saved choice that changes how a file loads, as one hash: snapshots and
+        the page's caches key on it, so it follows these choices, not the disk."""
+        return json_digest({"fixes": self.fixes, "mappings": self.mappings})
+
+    def notices_after(self, earlier: Mapping[str, str]) -> dict[str, str]:
+        """The notices to show after this read, given those shown before it (by file
+        name): a file set aside is gone, and stays news until a sound one is read."""
+        kept = {name: notice for name, notice in earlier.items() if name not in self.read_well}
+        return {**kept, **self.notices}
+
+
+NOTHING_SAVED = Saved()
+
+
+def read_saved() -> Saved:
+    """The user's fixes and mappings, with notices of any file that was damaged."""
+    reads = {OVERRIDES_FILE: read_json(home() / OVERRIDES_FILE, {}, is_fixes),
+             MAPPINGS_FILE: read_json(home() / MAPPINGS_FILE, {}, is_mappings)}
+    return Saved(fixes=reads[OVERRIDES_FILE].value, mappings=reads[MAPPINGS_FILE].value,
+                 notices={name: read.notice for name, read in reads.items() if read.notice},
+                 read_well=frozenset(name for name, read in reads.items() if read.read_well))

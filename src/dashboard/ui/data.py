@@ -20,7 +20,7 @@ from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular
 from dashboard.ui import caches
-from dashboard.ui.state import SAVED_FIX, UPLOAD_DIGESTS, plain
+from dashboard.ui.state import SAVED_FIX, SAVED_NOTICES, UPLOAD_DIGESTS, plain
 from dashboard.wording import plural
 
 DATA_ENV = "DASHBOARD_DATA"
@@ -36,6 +36,7 @@ class Loaded:
     data: caches.Data
     files: tuple[tuple[str, str], ...]  # (name, SHA-256) of each file, in order
     online: bool
+    saved: store.Saved  # the fixes and mappings this run read, and applied
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # upload -> columns
 
 
@@ -53,23 +54,23 @@ def dataset_path() -> Path:
     return Path(os.environ.get(DATA_ENV) or SAMPLE_PATH)
 
 
-def load_base(path: Path, digest: str, saved: str, online: bool) -> Table:
+def load_base(path: Path, digest: str, saved: store.Saved, online: bool) -> Table:
     """The dataset the page opened with, per file content, saved choices (place fixes,
     column mappings) and online setting."""
-    return caches.loaded(caches.fingerprint("base", str(path), digest, saved, online),
-                         path.name,
-                         lambda progress: load_path(path, online=configured() if online
-                                                    else None, progress=progress))
+    return caches.loaded(
+        caches.fingerprint("base", str(path), digest, saved.fingerprint, online), path.name,
+        lambda progress: load_path(path, online=configured() if online else None,
+                                   progress=progress, saved=saved, gazetteer=load_gazetteer()))
 
 
-def load_upload(digest: str, name: str, mapping: dict[str, str], saved: str, online: bool,
-                raw: RawTable) -> Table:
-    return caches.loaded(caches.fingerprint("upload", digest, name, mapping, saved, online),
-                         name, lambda progress: load_raw(raw.frame, name, mapping=mapping,
-                                                         online=configured() if online
-                                                         else None, digest=digest,
-                                                         malformed=raw.malformed,
-                                                         progress=progress))
+def load_upload(digest: str, name: str, mapping: dict[str, str], saved: store.Saved,
+                online: bool, raw: RawTable) -> Table:
+    return caches.loaded(
+        caches.fingerprint("upload", digest, name, mapping, saved.fingerprint, online), name,
+        lambda progress: load_raw(raw.frame, name, mapping=mapping,
+                                  online=configured() if online else None, digest=digest,
+                                  malformed=raw.malformed, progress=progress, saved=saved,
+                                  gazetteer=load_gazetteer()))
 
 
 def online_ui() -> bool:
@@ -89,7 +90,7 @@ def data_ui() -> Loaded:
     loaded."""
     st.sidebar.title("Data")
     online = online_ui()
-    saved = store.saved_state()  # the user's fixes and mappings, read once per run
+    saved = store.read_saved()  # the user's fixes and mappings, read once per run
     uploads = uploads_ui(online, saved)
     tables = uploads.tables
     if uploads.keep_base:
@@ -102,15 +103,23 @@ def data_ui() -> Loaded:
         st.sidebar.caption(f"{plain(part.source)}: {part.layout} layout, {part.rows_in:,} rows "
                            f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
     files = tuple((r["name"], r["sha256"]) for t in tables for r in t.files)
-    data = caches.combined(caches.fingerprint(files, saved, online, uploads.mappings),
-                           tuple(tables))
+    data = caches.combined(caches.fingerprint(files, saved.fingerprint, online,
+                                              uploads.mappings), tuple(tables))
     rejected_ui(data.table)
-    for notice in store.notices():
+    saved_notices_ui(saved)
+    return Loaded(data, files, online, saved, uploads.mappings)
+
+
+def saved_notices_ui(saved: store.Saved) -> None:
+    """What this session's reads of the saved files found wrong: a file set aside stays
+    news on every run until a sound one is read."""
+    notices = saved.notices_after(st.session_state.get(SAVED_NOTICES, {}))
+    st.session_state[SAVED_NOTICES] = notices
+    for notice in notices.values():
         st.sidebar.warning(plain(notice))
-    return Loaded(data, files, online, uploads.mappings)
 
 
-def base_ui(path: Path, saved: str, online: bool) -> Table | None:
+def base_ui(path: Path, saved: store.Saved, online: bool) -> Table | None:
     try:
         stat = path.stat()
         check_regular(path, stat)  # a FIFO would block the page for ever
@@ -156,14 +165,16 @@ def fix_ui(place: str) -> tuple[float, float, str] | None:
 
 def save_fix(chosen: pd.Series, latitude: float, longitude: float, label: str) -> None:
     try:
-        store.save_override(chosen["key"], {"latitude": latitude, "longitude": longitude,
-                                            "name": label, "place": chosen["place"]})
+        notice = store.save_override(chosen["key"], {"latitude": latitude,
+                                                     "longitude": longitude, "name": label,
+                                                     "place": chosen["place"]})
     except store.SaveError as error:
         st.error(plain(error))
         return
     st.session_state[SAVED_FIX] = plain(
         f"Saved: {chosen['place']} at {latitude:.5f}, {longitude:.5f} ({label}); "
-        "used for every incident with this name from now on.")
+        "used for every incident with this name from now on." + (f" {notice}" if notice
+                                                                 else ""))
     st.rerun()
 
 
@@ -186,11 +197,12 @@ def typed_fix(place: str) -> tuple[float, float, str] | None:
     return latitude, longitude, place
 
 
-def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | None:
+def mapping_ui(name: str, digest: str, raw: pd.DataFrame, saved: store.Saved
+               ) -> dict[str, str] | None:
     """Which column is which, for a file whose names do not say; None until it is known."""
-    saved = store.saved_mapping(raw.columns)
-    if not unmapped(raw) or saved:
-        return saved
+    remembered = saved.mapping(raw.columns)
+    if not unmapped(raw) or remembered:
+        return remembered
     with st.sidebar.expander(f"Columns of {plain(name)}", expanded=True):
         st.write("The column names do not say which is the date and which the place. "
                  "Pick them; the choice is remembered for files with these columns.")
@@ -200,14 +212,16 @@ def mapping_ui(name: str, digest: str, raw: pd.DataFrame) -> dict[str, str] | No
         mapping = {field: column for field, column in chosen.items() if column != "(none)"}
         if st.button("Use these columns", key=f"map-{digest}"):
             try:
-                store.save_mapping(raw.columns, mapping)
+                notice = store.save_mapping(raw.columns, mapping)
             except store.SaveError as error:  # used now all the same, not remembered
-                st.warning(plain(error))
+                notice = str(error)
+            if notice:
+                st.warning(plain(notice))
             return mapping
     return None
 
 
-def uploads_ui(online: bool, saved: str) -> Uploads:
+def uploads_ui(online: bool, saved: store.Saved) -> Uploads:
     """The sidebar's uploader and the tables of what was uploaded."""
     files = st.sidebar.file_uploader(
         "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
@@ -222,7 +236,7 @@ def uploads_ui(online: bool, saved: str) -> Uploads:
             file.file_id, hashlib.sha256(data).hexdigest())
         try:
             raw = caches.read_upload(caches.Upload(file.name, digest, data))
-            mapping = mapping_ui(file.name, digest, raw.frame)
+            mapping = mapping_ui(file.name, digest, raw.frame, saved)
             if mapping is None:
                 continue
             if mapping:

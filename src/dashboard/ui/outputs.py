@@ -60,7 +60,8 @@ def downloads_ui(shown: View, loaded: Loaded) -> None:
         data=lambda: json.dumps(provenance(loaded.data.table, shown.filters, selection.rows(),
                                            online=configured().service.domain
                                            if loaded.online else None,
-                                           column_mappings=loaded.mappings),
+                                           column_mappings=loaded.mappings,
+                                           fixes=loaded.saved.fixes),
                                 indent=1, ensure_ascii=False).encode(),
         file_name="incidents_filtered.provenance.json", mime="application/json",
         on_click="ignore")

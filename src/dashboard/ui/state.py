@@ -25,6 +25,7 @@ MAP_VIEW = "map_view"  # where the map looks: (latitude, longitude, zoom)
 FITS = "fits"  # how often the user asked to fit the map again
 LINK_READ = "link_read"  # the link the page was opened with has been read
 SAVED_FIX = "saved_fix"  # what the last saved place fix was, said once after the rerun
+SAVED_NOTICES = "saved_notices"  # saved file name -> what this session was told about it
 PICKED_ROW = "picked_row"  # the incident the last map click picked
 UPLOAD_DIGESTS = "upload_digests"  # upload file id -> SHA-256 of its bytes
 
