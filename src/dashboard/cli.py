@@ -12,14 +12,15 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard import __version__, store
+from dashboard import ROOT, __version__, store
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import FILTERS, Filter, Filters, apply_filters
-from dashboard.gazetteer import DATA_DIR, load_gazetteer
+from dashboard.gazetteer import load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, check_regular, read_path
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
 
     from dashboard.gazetteer import Gazetteer
 
-APP_PATH = DATA_DIR.parent / "app.py"
+APP_PATH = ROOT / "app.py"
+# Streamlit reads .streamlit/config.toml only from the folder it is started in (and the
+# user's home); `dashboard run` passes its settings as options, so they hold from any folder.
+CONFIG_PATH = ROOT / ".streamlit" / "config.toml"
 LAYOUT_CHOICES = ["auto", *LAYOUT_SIGNATURES, "generic"]
 
 
@@ -205,16 +209,26 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def streamlit_options(port: int) -> list[str]:
+    """.streamlit/config.toml as `streamlit run` options, plus the port and the two
+    settings the page cannot work without (whatever the file says)."""
+    config = tomllib.loads(CONFIG_PATH.read_text(encoding="utf-8"))
+    settings = {f"{section}.{name}": value for section, values in config.items()
+                for name, value in values.items()}
+    settings.update({"server.port": port, "server.address": "localhost",
+                     # Serves static/ beside app.py at app/static/ (outlines, map style).
+                     "server.enableStaticServing": True})
+    return [f"--{name}={str(value).lower() if isinstance(value, bool) else value}"
+            for name, value in settings.items()]
+
+
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.file is not None:
         check_regular(args.file, args.file.stat())  # the page would wait on a FIFO forever
         env["DASHBOARD_DATA"] = str(args.file.resolve())
-    # From the project root, so Streamlit reads .streamlit/config.toml; the two settings
-    # the page cannot work without are also given here, whatever the config says.
     command = [sys.executable, "-m", "streamlit", "run", str(APP_PATH),
-               f"--server.port={args.port}", "--server.address=localhost",
-               "--server.enableStaticServing=true"]
+               *streamlit_options(args.port)]
     try:
         return subprocess.call(command, env=env, cwd=APP_PATH.parent)
     except KeyboardInterrupt:  # Ctrl-C stops the server; it is not an error

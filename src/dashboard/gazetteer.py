@@ -19,7 +19,10 @@ from pathlib import Path
 import pandas as pd
 from anyascii import anyascii
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+from dashboard import ROOT
+
+# In the repository's top-level data/, shipped inside the wheel (see dashboard.ROOT).
+DATA_DIR = ROOT / "data"
 GAZETTEER_PATH = DATA_DIR / "gazetteer.parquet"
 ADDITIONS_PATH = DATA_DIR / "gazetteer_additions.csv"
 
