@@ -47,7 +47,7 @@ from dashboard.sources import (
     sniff_delimiter,
 )
 
-SHARED_DATA = DATA_DIR.parents[1] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HEAD_LINES = 80  # small files: geocoding each case is what a run spends its time on
 FILTERS = Filters(text="a", min_fatalities=1)
 TOKENS = [",", ";", "\t", "|", '"', '""', "\n", "\r", "\r\n", " ", "a", "Kabul", "1", "-",

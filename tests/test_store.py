@@ -138,3 +138,27 @@ def test_combined_files_keep_their_provenance():
     assert table.accepted["source_file"].tolist() == ["ged.csv", "mine.csv"]
     assert table.rejected["source_file"].tolist() == ["mine.csv"]
     assert table.rows_in == 3
+
+
+def test_a_fix_saved_under_the_old_folding_still_applies(home):
+    # Before transliteration, "Tromsø" folded to "troms", Troms county's key.
+    store.write_json_atomically(home / store.OVERRIDES_FILE, {
+        "troms|NO": {"latitude": 69.0, "longitude": 19.0, "place": "Tromsø"},
+        "mosul|IQ": {"latitude": 36.3, "longitude": 43.1, "place": "Mosul"},
+    })
+    saved = store.read_saved()
+    assert set(saved.fixes) == {"tromso|NO", "mosul|IQ"}
+    raw = pd.DataFrame({"date": ["2020-01-01", "2020-01-02"], "place": ["Tromsø", "Troms"],
+                        "country": ["Norway", "Norway"]})
+    placed = load_raw(raw, "x.csv", saved=saved).accepted
+    assert placed["geo_method"].tolist()[0] == "manual"
+    assert placed["geo_method"].tolist()[1] != "manual"  # the county is not the town
+
+
+def test_a_fix_saved_under_the_new_key_wins_over_its_old_twin(home):
+    store.write_json_atomically(home / store.OVERRIDES_FILE, {
+        "troms|NO": {"latitude": 1.0, "longitude": 1.0, "place": "Tromsø"},
+        "tromso|NO": {"latitude": 69.65, "longitude": 18.96, "place": "Tromsø"},
+    })
+    assert store.read_saved().fixes == {
+        "tromso|NO": {"latitude": 69.65, "longitude": 18.96, "place": "Tromsø"}}

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard import ROOT
 from dashboard.gazetteer import load_gazetteer, loose_key, normalize_name, split_type_word
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STATIC_DIR = ROOT / "static"
 SLAB = 0.05  # degrees of latitude per band of edges
 SLABS = int(180 / SLAB) + 1
 CELL_COLUMNS, CELL_ROWS = 361, 181  # 1-degree cells, one spare for lon 180 and lat 90

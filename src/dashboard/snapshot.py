@@ -35,7 +35,8 @@ PACKAGE = Path(__file__).parent
 
 @functools.cache
 def code_version() -> str:
-    """The package's own source: a snapshot made by other code may hold other columns."""
+    """The pipeline's source: a snapshot made by other code may hold other columns. The
+    page (the ui package) draws loaded tables but never shapes them, so it is left out."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.glob("*.py")):
         digest.update(path.read_bytes())

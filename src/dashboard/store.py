@@ -29,6 +29,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
+from dashboard.gazetteer import normalize_name
+
 log = logging.getLogger(__name__)
 
 HOME_ENV = "DASHBOARD_HOME"
@@ -217,6 +219,25 @@ def read_saved() -> Saved:
     """The user's fixes and mappings, with notices of any file that was damaged."""
     reads = {OVERRIDES_FILE: read_json(home() / OVERRIDES_FILE, {}, is_fixes),
              MAPPINGS_FILE: read_json(home() / MAPPINGS_FILE, {}, is_mappings)}
-    return Saved(fixes=reads[OVERRIDES_FILE].value, mappings=reads[MAPPINGS_FILE].value,
+    return Saved(fixes=refiled(reads[OVERRIDES_FILE].value),
+                 mappings=reads[MAPPINGS_FILE].value,
                  notices={name: read.notice for name, read in reads.items() if read.notice},
                  read_well=frozenset(name for name, read in reads.items() if read.read_well))
+
+
+def refiled(fixes: Mapping[str, dict]) -> dict[str, dict]:
+    """The fixes under the key their place text folds to now. A fix is filed as
+    "folded place|country code" (`geocode.override_key`); one saved before the folding
+    learned to transliterate ("Tromsø" was "troms", Troms county's key) would otherwise
+    stop applying. Where an old and a new key meet, the entry saved under the new one,
+    the later, wins."""
+
+    def key_now(key: str, fix: dict) -> str:
+        place = fix.get("place")
+        return f"{normalize_name(place)}|{key.rpartition('|')[2]}" if isinstance(
+            place, str) else key
+
+    kept = {key: fix for key, fix in fixes.items() if key_now(key, fix) == key}
+    for key, fix in fixes.items():
+        kept.setdefault(key_now(key, fix), fix)
+    return kept
