@@ -46,6 +46,7 @@ from dashboard.gazetteer import (
     skeleton,
     split_type_word,
 )
+from dashboard.geo import distance_km
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
@@ -70,7 +71,6 @@ VILLAGE_WORDS = {"village"}
 # Names shorter than this are not matched one letter off: a district holds too many
 # four-letter names a letter apart.
 NEAR_LETTERS = 5
-EARTH_KM = 6371.0
 KM_PER_DEGREE = 111.2  # of latitude
 KIND_RANK = {"country": 0, "admin2": 2, "admin1": 2}
 QUERY_COLUMNS = ["place", "admin2", "admin1", "country_code"]
@@ -382,14 +382,6 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # too big for nearness to its middle to say anything.
     candidates["remoteness"] = from_district.fillna(0)
     return candidates[~(kind.isin(["place", "admin2"]) & far)]
-
-
-def distance_km(lat1, lon1, lat2, lon2) -> pd.Series:
-    """Great-circle distance; NaN where a point is missing."""
-    lat1, lon1, lat2, lon2 = (np.radians(v.astype("float64")) for v in (lat1, lon1, lat2, lon2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
 
 
 def ambiguous(candidates: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
