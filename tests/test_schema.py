@@ -439,3 +439,12 @@ def test_the_ucdp_nigeria_export_has_an_event_type_on_every_row(tmp_path):
     assert len(exported) == 4603
     assert (exported["event_type"] != "").all()
     assert exported["event_type"].nunique() == 3
+
+
+def test_a_latitude_without_a_longitude_is_not_a_point_from_the_source():
+    # Placed means both coordinates (geo.is_placed): the geocoder, not the file, places it.
+    out = run(pd.DataFrame({"date": ["2020-01-01"] * 2, "place": ["Mosul", "Kirkuk"],
+                            "latitude": ["36.3", "35.5"], "longitude": ["43.1", ""]})).accepted
+    assert out["geo_method"][0] == "source"
+    assert pd.isna(out["geo_method"][1])
+    assert pd.isna(out["geo_precision"][1])

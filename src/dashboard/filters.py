@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.geo import is_placed
+
 # Filter field -> (URL query name, canonical column) for the multi-choice filters.
 CHOICES = {
     "countries": ("country", "country"),
@@ -92,8 +94,7 @@ class Selection:
         return len(self.positions)
 
     def placed_count(self) -> int:
-        placed = self.incidents["latitude"].notna() & self.incidents["longitude"].notna()
-        return int(placed.to_numpy()[self.positions].sum())
+        return int(is_placed(self.incidents).to_numpy()[self.positions].sum())
 
     def columns(self, names: list[str]) -> pd.DataFrame:
         """The matching rows, only the ``names`` the table has."""

@@ -25,3 +25,8 @@ def as_float(values):
     if isinstance(values, pd.Series):
         return values.astype("float64")
     return np.asarray(values, dtype="float64")
+
+
+def is_placed(incidents: pd.DataFrame) -> pd.Series:
+    """Per row, whether it has a point: a latitude and a longitude (one alone is none)."""
+    return incidents["latitude"].notna() & incidents["longitude"].notna()

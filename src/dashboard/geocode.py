@@ -46,7 +46,7 @@ from dashboard.gazetteer import (
     skeleton,
     split_type_word,
 )
-from dashboard.geo import distance_km
+from dashboard.geo import distance_km, is_placed
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
@@ -133,7 +133,7 @@ def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFram
 def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
                   overrides: dict[str, dict]) -> pd.DataFrame:
     """Source coordinates kept; the rest from the gazetteer, then the user's fixes."""
-    todo = incidents["latitude"].isna() | incidents["longitude"].isna()
+    todo = ~is_placed(incidents)
     queries = incidents.loc[todo, QUERY_COLUMNS].drop_duplicates()
     found = resolve(queries, gazetteer)
     filled = incidents.loc[todo, QUERY_COLUMNS].merge(found, on=QUERY_COLUMNS, how="left")
@@ -235,7 +235,7 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     # Nothing matched the place text: the row's country is still worth a point.
     hints = attempts.drop_duplicates("qid").set_index("qid")["hint"].reindex(result.index)
     countries = gazetteer.countries.set_index("country_code")
-    fallback = result["latitude"].isna() & hints.isin(countries.index)
+    fallback = ~is_placed(result) & hints.isin(countries.index)
     fallback_codes = hints[fallback]
     result.loc[fallback, "latitude"] = countries.loc[fallback_codes, "latitude"].to_numpy()
     result.loc[fallback, "longitude"] = countries.loc[fallback_codes, "longitude"].to_numpy()

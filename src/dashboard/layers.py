@@ -18,6 +18,8 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboard.geo import is_placed
+
 LAYERS = ("points", "heatmap", "grid")
 COLOUR_BY = ("event_type", "actor")
 # The columns a map reads from the incidents (see `map_input`): callers pass only these.
@@ -114,7 +116,8 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 
 def placed(incidents: pd.DataFrame) -> pd.DataFrame:
-    return incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
+    """The incidents that have a point (`geo.is_placed`)."""
+    return incidents[is_placed(incidents)]
 
 
 def colours(incidents: pd.DataFrame, colour_by: str) -> dict[str, tuple[int, int, int]]:

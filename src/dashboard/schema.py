@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard.dates import PRECISIONS as DATE_PRECISIONS
 from dashboard.dates import ParsedDates, parse_dates
+from dashboard.geo import is_placed
 from dashboard.sources import LoaderError, Malformed
 
 CANONICAL_COLUMNS = [
@@ -218,7 +219,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
         longitude == 0))
     out["latitude"] = latitude.mask(unusable).astype("float64")
     out["longitude"] = longitude.mask(unusable).astype("float64")
-    placed = out["latitude"].notna()
+    placed = is_placed(out)
     out["geo_precision"] = source_precision(raw, layout).where(placed)
     out["geo_method"] = pd.Series("source", index=raw.index).where(placed)
     # A table this dashboard exported says how each point was found: keep that rather
