@@ -136,8 +136,18 @@ class Table:
         return self.rejected["reason"].value_counts().to_dict() if len(self.rejected) else {}
 
 
+def column_key(name) -> str:
+    """How a column name is looked up: trimmed, in any case ("Latitude ", "LATITUDE")."""
+    return str(name).strip().lower()
+
+
+def columns_by_key(columns) -> dict[str, str]:
+    """The file's column names by `column_key`: how every lookup of a column finds it."""
+    return {column_key(column): column for column in columns}
+
+
 def detect_layout(columns: pd.Index) -> str:
-    names = {str(column).strip().lower() for column in columns}
+    names = set(columns_by_key(columns))
     for layout, signature in LAYOUT_SIGNATURES.items():
         if signature <= names:
             return layout
@@ -157,7 +167,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     without a date (a list of places to geocode is not a list of incidents).
     """
     raw = raw.rename(columns=lambda column: str(column).strip())
-    repeated = raw.columns[raw.columns.str.lower().duplicated()].tolist()
+    repeated = raw.columns[raw.columns.map(column_key).duplicated()].tolist()
     if repeated:
         raise LoaderError(f"the column name {repeated[0]!r} appears twice; rename one of "
                           "them so each column can be told apart.")
@@ -169,7 +179,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
                               f"{', '.join(map(str, raw.columns))}")
         picked[canonical] = name
     if layout == "gtd":
-        missing = [c for c in GTD_DATE_COLUMNS if c not in raw.columns.str.lower()]
+        missing = [c for c in GTD_DATE_COLUMNS if c not in columns_by_key(raw.columns)]
         if missing:
             raise LoaderError(f"a GTD table needs the columns {', '.join(GTD_DATE_COLUMNS)}; "
                               f"{', '.join(missing)} missing.")
@@ -197,7 +207,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     for name in ("admin1", "admin2", "place", "actor", "target", "event_type", "notes",
                  "source"):
         out[name] = column(name)
-        meanings = coded.get(picked.get(name, "").lower())
+        meanings = coded.get(column_key(picked.get(name, "")))
         if meanings:
             out[name] = decode(out[name], meanings)
     url = column("source_url")
@@ -224,7 +234,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     out["geo_method"] = pd.Series("source", index=raw.index).where(placed)
     # A table this dashboard exported says how each point was found: keep that rather
     # than calling every point exact.
-    lower = {name.lower(): name for name in raw.columns}
+    lower = columns_by_key(raw.columns)
     for name, values in (("geo_precision", GEO_PRECISIONS), ("geo_method", GEO_METHODS)):
         if layout == "generic" and name in lower:
             stated = raw[lower[name]].str.strip()
@@ -323,7 +333,7 @@ def decode(codes: pd.Series, meanings: dict[str, str]) -> pd.Series:
 
 def pick_columns(columns: pd.Index, layout: str = "generic") -> dict[str, str]:
     """canonical -> the file's column, by synonyms; the first synonym present wins."""
-    lower = {column.lower(): column for column in columns}
+    lower = columns_by_key(columns)
     own = LAYOUT_SYNONYMS.get(layout, {})
     picked = {}
     for canonical, names in SYNONYMS.items():
@@ -336,7 +346,7 @@ def pick_columns(columns: pd.Index, layout: str = "generic") -> dict[str, str]:
 def parse_gtd_dates(raw: pd.DataFrame) -> ParsedDates:
     """GTD dates from iyear/imonth/iday; 0 means unknown: the month or day falls to 1 and
     the precision says so."""
-    lower = {column.lower(): column for column in raw.columns}
+    lower = columns_by_key(raw.columns)
     year, month, day = (pd.to_numeric(raw[lower[name]], errors="coerce").astype("float64")
                         for name in ("iyear", "imonth", "iday"))
     start = pd.to_datetime(pd.DataFrame({"year": year, "month": month.replace(0, 1),
@@ -403,7 +413,7 @@ def unread_coordinates(texts: dict[str, pd.Series], degrees: dict[str, pd.Series
 def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:
     """Our geo_precision for rows whose coordinates came with the file."""
     column, codes = SOURCE_PRECISION.get(layout, (None, {}))
-    lower = {name.lower(): name for name in raw.columns}
+    lower = columns_by_key(raw.columns)
     if column not in lower:
         return pd.Series("exact", index=raw.index)
     return raw[lower[column]].str.strip().str.replace(r"\.0$", "", regex=True).map(codes).fillna(
