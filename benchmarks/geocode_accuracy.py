@@ -19,7 +19,8 @@ import pandas as pd
 
 from dashboard.dataset import load_path
 from dashboard.gazetteer import load_gazetteer
-from dashboard.geocode import distance_km, geocode
+from dashboard.geo import distance_km
+from dashboard.geocode import geocode
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UCDP_FILES = [

@@ -16,7 +16,15 @@ INCIDENTS = pd.DataFrame({
     "actor": ["IS", "IS", "ISWAP", "ISCAP", None],
     "fatalities": pd.array([10, None, 5, 12, 0], dtype="Int64"),
     "latitude": [36.3, 35.9, 11.8, -10.8, None],
+    "longitude": [43.1, 39.0, 13.2, 40.5, None],
 })
+
+
+def test_a_row_with_a_latitude_alone_is_not_placed():
+    # One definition of placed (geo.is_placed): the map has no point for such a row, so
+    # the sentence above it must not count it among the placed.
+    half = INCIDENTS.assign(longitude=[43.1, None, 13.2, -10.8, None])
+    assert charts.totals(half[charts.TOTALS_COLUMNS]).unplaced == 2
 
 
 def test_the_summary_says_what_is_shown():

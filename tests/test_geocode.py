@@ -1,19 +1,10 @@
-import math
-
 import pandas as pd
 import pytest
 
 from dashboard.cli import main
 from dashboard.gazetteer import load_gazetteer, loose_key, normalize_name, split_type_word
+from dashboard.geo import distance_km
 from dashboard.geocode import geocode, needing_review, one_edit_apart, resolve
-
-
-def km(lat1, lon1, lat2, lon2):
-    """Great-circle distance, to check a point lands in the right town."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371 * math.asin(math.sqrt(a))
 
 
 @pytest.mark.parametrize(
@@ -117,7 +108,7 @@ def test_resolve(place, hint, country, precision, point):
         assert (result["latitude"], result["longitude"]) == (expected["latitude"],
                                                              expected["longitude"])
     if point:
-        assert km(result["latitude"], result["longitude"], *point) < 10
+        assert distance_km(result["latitude"], result["longitude"], *point) < 10
 
 
 def test_unknown_place_without_country_is_unresolved_and_kept():
@@ -172,7 +163,8 @@ def test_a_missing_village_falls_back_to_its_district_then_region():
     gazetteer = load_gazetteer()
     district = resolve(query("Xyzzy village", "Bama lga", "Borno state", "NG"), gazetteer)
     assert district.iloc[0]["geo_precision"] == "admin2"
-    assert km(district.iloc[0]["latitude"], district.iloc[0]["longitude"], 11.52, 13.69) < 10
+    point = district.iloc[0]
+    assert distance_km(point["latitude"], point["longitude"], 11.52, 13.69) < 10
     region = resolve(query("Xyzzy village", None, "Borno state", "NG"), gazetteer)
     assert region.iloc[0]["geo_precision"] == "admin1"
 
@@ -182,8 +174,8 @@ def test_the_rows_region_picks_among_same_named_towns():
     gazetteer = load_gazetteer()
     in_borno = resolve(query("Banki town", None, "Borno state", "NG"), gazetteer).iloc[0]
     borno = gazetteer.entries.query("key == 'borno' and kind == 'admin1'").iloc[0]
-    assert km(in_borno["latitude"], in_borno["longitude"], borno["latitude"],
-              borno["longitude"]) < 300
+    assert distance_km(in_borno["latitude"], in_borno["longitude"], borno["latitude"],
+                       borno["longitude"]) < 300
 
 
 @pytest.mark.parametrize(
@@ -202,7 +194,7 @@ def test_the_rows_region_picks_among_same_named_towns():
 def test_the_rows_district_and_region_constrain_the_place(row, precision, point):
     result = resolve(query(*row), load_gazetteer()).iloc[0]
     assert result["geo_precision"] == precision
-    assert km(result["latitude"], result["longitude"], *point) < 10
+    assert distance_km(result["latitude"], result["longitude"], *point) < 10
 
 
 def test_the_rows_district_picks_among_same_named_villages():
@@ -211,15 +203,15 @@ def test_the_rows_district_picks_among_same_named_villages():
     gazetteer = load_gazetteer()
     in_damboa = resolve(query("Sabon Gari village", "Damboa lga", "Borno state", "NG"),
                         gazetteer).iloc[0]
-    assert km(in_damboa["latitude"], in_damboa["longitude"], 11.155, 12.756) < 100
+    assert distance_km(in_damboa["latitude"], in_damboa["longitude"], 11.155, 12.756) < 100
     in_borno = resolve(query("Sabon Gari village", None, "Borno state", "NG"), gazetteer).iloc[0]
-    assert km(in_borno["latitude"], in_borno["longitude"], 11.155, 12.756) > 100
+    assert distance_km(in_borno["latitude"], in_borno["longitude"], 11.155, 12.756) > 100
 
 
 def nearest_entry(gazetteer, key, country_code, point):
     """The gazetteer's entry for a key nearest a point: what a row there should get."""
     found = gazetteer.entries.query("key == @key and country_code == @country_code")
-    return found.iloc[min(range(len(found)), key=lambda i: km(
+    return found.iloc[min(range(len(found)), key=lambda i: distance_km(
         found["latitude"].iloc[i], found["longitude"].iloc[i], *point))]
 
 
@@ -250,14 +242,26 @@ def test_the_rows_district_picks_the_namesake_or_stands_in(row, precision, key):
     expected = nearest_entry(gazetteer, key, row[3], (district["latitude"],
                                                       district["longitude"]))
     assert result["geo_precision"] == precision
-    assert km(result["latitude"], result["longitude"], expected["latitude"],
-              expected["longitude"]) < 1
+    assert distance_km(result["latitude"], result["longitude"], expected["latitude"],
+                       expected["longitude"]) < 1
 
 
 def test_a_near_spelling_needs_the_rows_district():
     # Across Yobe a letter's difference is another place: without the district, the region.
     result = resolve(query("Buni Yada town", None, "Yobe state", "NG"), load_gazetteer())
     assert result.iloc[0]["geo_precision"] == "admin1"
+
+
+def test_distance_km_takes_numbers_arrays_and_series():
+    # A degree of latitude is about 111.2 km anywhere; a missing point has no distance.
+    assert distance_km(0, 0, 1, 0) == pytest.approx(111.19, abs=0.01)
+    assert distance_km(51.5, -0.13, 48.86, 2.35) == pytest.approx(343, abs=1)  # London-Paris
+    index = [5, 7]
+    series = distance_km(pd.Series([0.0, None], index=index), pd.Series([0.0, 0.0], index=index),
+                         0.0, 1.0)
+    assert list(series.index) == [5, 7]
+    assert series[5] == pytest.approx(111.19, abs=0.01)
+    assert pd.isna(series[7])
 
 
 @pytest.mark.parametrize(
@@ -307,7 +311,7 @@ def test_a_hand_kept_addition_is_not_outranked_by_bulk_namesakes(row, point):
     result = resolve(query(*row), load_gazetteer()).iloc[0]
     assert result["geo_precision"] == "place"
     assert not result["geo_ambiguous"]
-    assert km(result["latitude"], result["longitude"], *point) < 5
+    assert distance_km(result["latitude"], result["longitude"], *point) < 5
 
 
 @pytest.mark.parametrize(
@@ -363,7 +367,7 @@ def test_a_part_naming_a_region_gives_its_country_or_none(place, country, precis
     assert (placed["country_code"] if pd.notna(placed["country_code"]) else None) == country
     assert bool(placed["geo_ambiguous"]) is (country is None)
     if point:
-        assert km(placed["latitude"], placed["longitude"], *point) < 10
+        assert distance_km(placed["latitude"], placed["longitude"], *point) < 10
 
 
 def test_geocode_command_places_baga_and_belfast(write_csv, tmp_path):
@@ -374,9 +378,9 @@ def test_geocode_command_places_baga_and_belfast(write_csv, tmp_path):
         assert main(["geocode", str(source), "-o", str(tmp_path / source.name)]) == 0
     baga = pd.read_csv(tmp_path / "baga.csv")
     for _, row in baga.iterrows():
-        assert row["geo_ambiguous"] or km(row["latitude"], row["longitude"],
-                                          *LAKE_CHAD_BAGA) < 25
-    assert km(baga["latitude"][0], baga["longitude"][0], *LAKE_CHAD_BAGA) < 25
+        assert row["geo_ambiguous"] or distance_km(row["latitude"], row["longitude"],
+                                                   *LAKE_CHAD_BAGA) < 25
+    assert distance_km(baga["latitude"][0], baga["longitude"][0], *LAKE_CHAD_BAGA) < 25
     belfast = pd.read_csv(tmp_path / "belfast.csv").iloc[0]
     assert belfast["country"] == "United Kingdom"
-    assert km(belfast["latitude"], belfast["longitude"], 54.597, -5.930) < 25
+    assert distance_km(belfast["latitude"], belfast["longitude"], 54.597, -5.930) < 25

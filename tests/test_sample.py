@@ -1,6 +1,5 @@
 """The bundled sample: real incidents, every one placed, nothing lost."""
 
-import math
 import re
 
 import pandas as pd
@@ -8,7 +7,7 @@ import pytest
 
 from dashboard.dataset import load_path
 from dashboard.gazetteer import load_gazetteer
-from dashboard.geocode import distance_km
+from dashboard.geo import distance_km
 
 from conftest import SAMPLE
 
@@ -38,11 +37,7 @@ def test_points_lie_in_their_own_country(sample):
     rows = sample.accepted
     for row in rows.itertuples():
         centre = centres.loc[row.country_code]
-        lat1, lat2 = math.radians(row.latitude), math.radians(centre["latitude"])
-        dlon = math.radians(row.longitude - centre["longitude"])
-        cos_angle = (math.sin(lat1) * math.sin(lat2)
-                     + math.cos(lat1) * math.cos(lat2) * math.cos(dlon))
-        km = 6371 * math.acos(max(-1.0, min(1.0, cos_angle)))
+        km = distance_km(row.latitude, row.longitude, centre["latitude"], centre["longitude"])
         assert km < 1600, f"{row.place}, {row.country}: {km:.0f} km from the country's centre"
 
 
@@ -148,6 +143,5 @@ def test_the_camp_speicher_and_sayyidah_zaynab_notes_say_whose_figures_they_give
 def test_the_nigerian_bases_are_placed_where_ucdp_places_them(sample, event_id, latitude,
                                                               longitude):
     row = sample.accepted.set_index("event_id").loc[event_id]
-    km = distance_km(pd.Series([row["latitude"]]), pd.Series([row["longitude"]]),
-                     pd.Series([latitude]), pd.Series([longitude]))[0]
+    km = distance_km(row["latitude"], row["longitude"], latitude, longitude)
     assert km < 10

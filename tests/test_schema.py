@@ -10,9 +10,11 @@ from dashboard.gazetteer import load_gazetteer
 from dashboard.schema import (
     REASON_HXL,
     REASON_NO_DATE,
+    columns_by_key,
     detect_layout,
     normalize,
     parse_counts,
+    pick_columns,
 )
 
 from conftest import SHARED_DATA, needs_shared_data
@@ -439,3 +441,22 @@ def test_the_ucdp_nigeria_export_has_an_event_type_on_every_row(tmp_path):
     assert len(exported) == 4603
     assert (exported["event_type"] != "").all()
     assert exported["event_type"].nunique() == 3
+
+
+def test_a_latitude_without_a_longitude_is_not_a_point_from_the_source():
+    # Placed means both coordinates (geo.is_placed): the geocoder, not the file, places it.
+    out = run(pd.DataFrame({"date": ["2020-01-01"] * 2, "place": ["Mosul", "Kirkuk"],
+                            "latitude": ["36.3", "35.5"], "longitude": ["43.1", ""]})).accepted
+    assert out["geo_method"][0] == "source"
+    assert pd.isna(out["geo_method"][1])
+    assert pd.isna(out["geo_precision"][1])
+
+
+def test_every_column_lookup_trims_and_ignores_case():
+    columns = pd.Index([" Event_Date ", "LAT", "Lon", "where_prec", "BEST"])
+    assert columns_by_key(columns) == {"event_date": " Event_Date ", "lat": "LAT",
+                                       "lon": "Lon", "where_prec": "where_prec",
+                                       "best": "BEST"}
+    assert detect_layout(columns) == "ucdp"
+    assert pick_columns(columns) == {"date": " Event_Date ", "latitude": "LAT",
+                                     "longitude": "Lon", "fatalities": "BEST"}

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.gazetteer import DATA_DIR
+from dashboard.geo import is_placed
 from dashboard.layers import OTHER, PALETTE
 from dashboard.wording import plural
 
@@ -20,6 +21,8 @@ TOP = 10
 COLOURS = ["#{:02x}{:02x}{:02x}".format(*rgb) for rgb in [*PALETTE, OTHER]]
 CHART_COLUMNS = ["date", "country", "country_code", "place", "admin1", "actor",
                  "fatalities", "latitude"]
+# The columns `totals` reads: callers pass only these.
+TOTALS_COLUMNS = ["country", "fatalities", "latitude", "longitude"]
 
 
 @functools.cache
@@ -46,9 +49,10 @@ class Totals:
 
 
 def totals(incidents: pd.DataFrame) -> Totals:
+    """The figures of ``incidents`` (TOTALS_COLUMNS suffice)."""
     return Totals(incidents=len(incidents), fatalities=int(incidents["fatalities"].sum()),
                   countries=incidents["country"].nunique(),
-                  unplaced=int(incidents["latitude"].isna().sum()))
+                  unplaced=int((~is_placed(incidents)).sum()))
 
 
 def summarise(shown: Totals, start: dt.date | None, end: dt.date | None,

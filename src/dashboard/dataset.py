@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from dashboard import snapshot
 from dashboard.gazetteer import DATA_DIR, Gazetteer, load_gazetteer
+from dashboard.geo import is_placed
 from dashboard.geocode import geocode as geocode_incidents
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import (
@@ -141,7 +142,7 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                       mapping or {}, require_date, malformed)
     if not geocode:
         return table
-    unplaced = int(table.accepted["latitude"].isna().sum())
+    unplaced = int((~is_placed(table.accepted)).sum())
     progress(f"Placing incidents without coordinates: {unplaced:,} of {len(table.accepted):,}",
              0.5)
     return dataclasses.replace(table, accepted=geocode_incidents(

@@ -17,6 +17,7 @@ import pyarrow.csv as pa_csv
 from dashboard import __version__
 from dashboard.filters import Filters, describe, to_arguments
 from dashboard.gazetteer import gazetteer_version
+from dashboard.geo import is_placed
 from dashboard.schema import Table
 from dashboard.store import fixes_fingerprint
 
@@ -75,7 +76,7 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
 
     Unplaced incidents have no geometry to give; the provenance record counts them.
     """
-    placed = incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
+    placed = incidents[is_placed(incidents)]
     properties = placed.astype("string").astype(object).where(placed.notna(), None)
     if "date" in placed:
         days = placed["date"].dt.strftime("%Y-%m-%d")
@@ -98,7 +99,7 @@ def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str 
     `dashboard export` with the same source files, the same place fixes (``fixes``, the
     ones the table was loaded with, recorded by their hash) and the same online server
     (None: offline) give the same rows."""
-    unplaced = shown["latitude"].isna() | shown["longitude"].isna()
+    unplaced = ~is_placed(shown)
     return {
         "app": f"incident-dashboard {__version__}",
         "exported_at": clock(datetime.UTC).isoformat(timespec="seconds"),

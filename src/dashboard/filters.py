@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dashboard.geo import is_placed
+
 if TYPE_CHECKING:
     from dashboard.gazetteer import Gazetteer
 
@@ -200,8 +202,7 @@ class Selection:
         return len(self.positions)
 
     def placed_count(self) -> int:
-        placed = self.incidents["latitude"].notna() & self.incidents["longitude"].notna()
-        return int(placed.to_numpy()[self.positions].sum())
+        return int(is_placed(self.incidents).to_numpy()[self.positions].sum())
 
     def columns(self, names: list[str]) -> pd.DataFrame:
         """The matching rows, only the ``names`` the table has."""

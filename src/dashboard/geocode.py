@@ -35,6 +35,7 @@ the row tells apart (two villages called Baga; see `ambiguous`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,7 @@ from dashboard.gazetteer import (
     skeleton,
     split_type_word,
 )
+from dashboard.geo import distance_km, is_placed
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
@@ -70,7 +72,6 @@ VILLAGE_WORDS = {"village"}
 # Names shorter than this are not matched one letter off: a district holds too many
 # four-letter names a letter apart.
 NEAR_LETTERS = 5
-EARTH_KM = 6371.0
 KM_PER_DEGREE = 111.2  # of latitude
 KIND_RANK = {"country": 0, "admin2": 2, "admin1": 2}
 QUERY_COLUMNS = ["place", "admin2", "admin1", "country_code"]
@@ -140,40 +141,19 @@ def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFram
 def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
                   overrides: dict[str, dict]) -> pd.DataFrame:
     """Source coordinates kept; the rest from the gazetteer, then the user's fixes."""
-    todo = incidents["latitude"].isna() | incidents["longitude"].isna()
-    queries = incidents.loc[todo, QUERY_COLUMNS].drop_duplicates()
-    found = resolve(queries, gazetteer)
-    filled = incidents.loc[todo, QUERY_COLUMNS].merge(found, on=QUERY_COLUMNS, how="left")
-    filled.index = incidents.index[todo]
-
+    todo = ~is_placed(incidents)
+    filled = resolve_rows(incidents.loc[todo, QUERY_COLUMNS], gazetteer)
     out = incidents.copy()
     for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
-    # "Mosul, Iraq" in a table with no country column: the place names the country, and
-    # the country filter should find the row. Not when namesakes in several countries tie
-    # (`resolve` leaves the country empty): the user should decide, in the review panel,
-    # which Palma it is.
-    learned = pd.Series(pd.NA, index=out.index, dtype="string")
-    learned[todo] = filled["found_country_code"].astype("string")
-    learned = learned.where(out["country_code"].isna())
-    out["country_code"] = out["country_code"].fillna(learned)
-    out["country"] = out["country"].fillna(learned.map(gazetteer.country_name,
-                                                       na_action="ignore").astype("string"))
+    out["country_code"], out["country"] = learn_countries(out, todo, filled, gazetteer)
     ambiguous = pd.Series(False, index=out.index)
     ambiguous[todo] = filled["geo_ambiguous"].astype("boolean").fillna(False).astype(bool)
     precision = out["geo_precision"].astype("string")
     precision[todo] = filled["geo_precision"].fillna("unresolved")
     method = out["geo_method"].astype("string")
     method[todo] = filled["geo_method"]
-
-    # The user's fixes win. The review panel files a fix under the row's country as shown
-    # (learned from the text where the file had none); the file's own may be empty.
-    if overrides:  # keys cost a pass over every row; no fixes, no pass
-        fixes = override_key(out["place"], out["country_code"]).map(overrides).fillna(
-            override_key(incidents["place"], incidents["country_code"]).map(overrides)
-        ).where(todo)
-    else:
-        fixes = pd.Series(None, index=out.index, dtype=object)
+    fixes = find_fixes(out, incidents, overrides).where(todo)
     manual = fixes.notna()
     for name in ("latitude", "longitude"):
         if manual.any():
@@ -187,17 +167,70 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
     return out
 
 
+def resolve_rows(rows: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Each row's best point (`resolve`, once per distinct row of QUERY_COLUMNS)."""
+    found = resolve(rows.drop_duplicates(), gazetteer)
+    filled = rows.merge(found, on=QUERY_COLUMNS, how="left")
+    filled.index = rows.index
+    return filled
+
+
+def learn_countries(out: pd.DataFrame, todo: pd.Series, filled: pd.DataFrame,
+                    gazetteer: Gazetteer) -> tuple[pd.Series, pd.Series]:
+    """country_code and country, with the country the place text named (``filled``, for
+    the rows ``todo``) where the file gave none."""
+    # "Mosul, Iraq" in a table with no country column: the place names the country, and
+    # the country filter should find the row. Not when namesakes in several countries tie
+    # (`resolve` leaves the country empty): the user should decide, in the review panel,
+    # which Palma it is.
+    learned = pd.Series(pd.NA, index=out.index, dtype="string")
+    learned[todo] = filled["found_country_code"].astype("string")
+    learned = learned.where(out["country_code"].isna())
+    return out["country_code"].fillna(learned), out["country"].fillna(learned.map(
+        gazetteer.country_name, na_action="ignore").astype("string"))
+
+
+def find_fixes(out: pd.DataFrame, incidents: pd.DataFrame, overrides: dict[str, dict]
+               ) -> pd.Series:
+    """Each row's fix from ``overrides`` (a dict with its point), where the user saved one."""
+    # The user's fixes win. The review panel files a fix under the row's country as shown
+    # (learned from the text where the file had none, in ``out``); the file's own may be
+    # empty.
+    if not overrides:  # keys cost a pass over every row; no fixes, no pass
+        return pd.Series(None, index=out.index, dtype=object)
+    return override_key(out["place"], out["country_code"]).map(overrides).fillna(
+        override_key(incidents["place"], incidents["country_code"]).map(overrides))
+
+
 def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """Best point per distinct query (QUERY_COLUMNS); misses come back with NaN points."""
     queries = queries.reset_index(drop=True)
     if queries.empty:
         return queries.reindex(columns=[*QUERY_COLUMNS, *RESULT_COLUMNS, "found_country_code"])
+    attempts = plan_all_attempts(queries, gazetteer)
+    candidates = order_candidates(match_attempts(attempts, gazetteer))
+    best = candidates.drop_duplicates("qid").set_index("qid")
+    unsure = ambiguous(candidates, best).reindex(queries.index, fill_value=False)
+    result = take_best(queries, best, unsure)
+    # Nothing matched the place text: the row's country is still worth a point.
+    hints = attempts.drop_duplicates("qid").set_index("qid")["hint"].reindex(result.index)
+    return fall_back_to_countries(result, hints, gazetteer)
+
+
+def plan_all_attempts(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Every query's attempts (`plan_attempts`), with the points of the region and the
+    district its row names (`admin1_anchors`)."""
     attempts = pd.DataFrame(
         [attempt for qid, row in enumerate(queries.itertuples(index=False))
          for attempt in plan_attempts(qid, row, gazetteer)],
         columns=["qid", "order", "key", "prefer", "level", "hint", "village", "region"],
     )
-    attempts = attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
+    return attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
+
+
+def match_attempts(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """The ranked candidates of every attempt, by the strictest spelling that finds any
+    (MATCH_COLUMNS), then one letter off in the row's district (`near_spellings`)."""
     # Stricter spellings first: an attempt that matches by key is not looked up loosely,
     # unless every match lies outside the row's district ("Shettimari" is 60 km off in
     # Kaga LGA, "Shittimari" inside it). Per attempt, not per query: the row's district
@@ -220,16 +253,22 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
         matched = pd.MultiIndex.from_frame(pd.concat(found)[["qid", "order"]])
         missed = attempts[~pd.MultiIndex.from_frame(attempts[["qid", "order"]]).isin(matched)]
         found.append(rank(near_spellings(missed, gazetteer)))
-    candidates = pd.concat(found, ignore_index=True)
+    return pd.concat(found, ignore_index=True)
+
+
+def order_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Candidates best first within each query (see the module docstring)."""
     # A hand-kept addition before its bulk namesakes of equal rank: the Baga on Lake Chad,
     # not the OpenStreetMap Bagas elsewhere in Nigeria. A row whose region or district
     # lies elsewhere has already dropped it or ranked it lower (see `rank`).
-    candidates = candidates.assign(big=candidates["population"] >= BIG_PLACE).sort_values(
+    return candidates.assign(big=candidates["population"] >= BIG_PLACE).sort_values(
         ["qid", "order", "rank", "added", "big", "remoteness", "population"],
         ascending=[True, True, True, False, False, True, False])
-    best = candidates.drop_duplicates("qid").set_index("qid")
-    unsure = ambiguous(candidates, best).reindex(queries.index, fill_value=False)
 
+
+def take_best(queries: pd.DataFrame, best: pd.DataFrame, unsure: pd.DataFrame
+              ) -> pd.DataFrame:
+    """The queries with their best candidate's point, precision and country."""
     result = queries.copy()
     # Which country, where namesakes in several tie, is the user's to say.
     result["found_country_code"] = best["country_code"].astype("string").where(
@@ -239,10 +278,14 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     result["geo_precision"] = coarser(best["kind"].astype("string"), best["level"])
     result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string")
     result["geo_ambiguous"] = unsure["abroad"] | unsure["at_home"]
-    # Nothing matched the place text: the row's country is still worth a point.
-    hints = attempts.drop_duplicates("qid").set_index("qid")["hint"].reindex(result.index)
+    return result
+
+
+def fall_back_to_countries(result: pd.DataFrame, hints: pd.Series, gazetteer: Gazetteer
+                           ) -> pd.DataFrame:
+    """Queries no candidate placed, at the point of their country (``hints``) if known."""
     countries = gazetteer.countries.set_index("country_code")
-    fallback = result["latitude"].isna() & hints.isin(countries.index)
+    fallback = ~is_placed(result) & hints.isin(countries.index)
     fallback_codes = hints[fallback]
     result.loc[fallback, "latitude"] = countries.loc[fallback_codes, "latitude"].to_numpy()
     result.loc[fallback, "longitude"] = countries.loc[fallback_codes, "longitude"].to_numpy()
@@ -263,42 +306,68 @@ def near_spellings(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
     wanted = attempts[(attempts["level"] == "place") & attempts["district_lat"].notna()
                       & attempts["hint"].notna() & (attempts["key"].str.len() >= NEAR_LETTERS)]
     entries = gazetteer.entries
-    degrees = DISTRICT_KM / KM_PER_DEGREE
     rows = []
     # Plain arrays per country: this loops over attempts, and pandas indexing per attempt
     # costs more than the whole lookup.
     for code, group in wanted.groupby("hint"):
-        places = entries[(entries["kind"] == "place") & (entries["country_code"] == code)]
-        by_latitude = np.argsort(places["latitude"].to_numpy(), kind="stable")
-        rows_at = places.index.to_numpy()[by_latitude]
-        lat = places["latitude"].to_numpy()[by_latitude]
-        lon = places["longitude"].to_numpy()[by_latitude]
-        keys = places["key"].to_numpy(dtype=object)[by_latitude]
-        lengths = places["key"].str.len().to_numpy()[by_latitude]
-        # One letter changed, added or dropped leaves the first letter or the last as it was.
-        heads = places["key"].str[0].to_numpy(dtype="U1")[by_latitude]
-        tails = places["key"].str[-1].to_numpy(dtype="U1")[by_latitude]
+        places = sort_places(entries[(entries["kind"] == "place")
+                                     & (entries["country_code"] == code)])
         for attempt in group.itertuples(index=False):
-            # A band of latitude (a binary search), a box, the length and the ends (cheap),
-            # then the circle, then the spelling.
-            low, high = np.searchsorted(lat, [attempt.district_lat - degrees,
-                                              attempt.district_lat + degrees])
-            band = slice(low, high)
-            inside = low + np.flatnonzero(
-                (np.abs(lon[band] - attempt.district_lon)
-                 < degrees / np.cos(np.radians(attempt.district_lat)))
-                & (np.abs(lengths[band] - len(attempt.key)) <= 1)
-                & ((heads[band] == attempt.key[0]) | (tails[band] == attempt.key[-1])))
-            centre_lat = np.full(len(inside), attempt.district_lat)
-            centre_lon = np.full(len(inside), attempt.district_lon)
-            inside = inside[distance_km(lat[inside], lon[inside], centre_lat, centre_lon)
-                            <= DISTRICT_KM]
-            rows.extend((attempt.qid, attempt.order, rows_at[position])
-                        for position in inside if one_edit_apart(attempt.key, keys[position]))
+            rows.extend((attempt.qid, attempt.order, entry)
+                        for entry in near_entries(attempt, places))
     pairs = pd.DataFrame(rows, columns=["qid", "order", "entry"])
     columns = [c for c in entries.columns if c not in MATCH_COLUMNS]
     near = entries.loc[pairs["entry"].to_numpy(), columns].reset_index(drop=True)
     return pd.concat([pairs[["qid", "order"]], near], axis=1).merge(wanted, on=["qid", "order"])
+
+
+@dataclass(frozen=True)
+class SortedPlaces:
+    """A country's places as plain arrays, south to north (see `sort_places`)."""
+
+    entries: np.ndarray  # each place's row label in the gazetteer's entries
+    lat: np.ndarray
+    lon: np.ndarray
+    keys: np.ndarray
+    lengths: np.ndarray
+    heads: np.ndarray  # first letter of the key
+    tails: np.ndarray  # last letter of the key
+
+
+def sort_places(places: pd.DataFrame) -> SortedPlaces:
+    """``places`` as arrays sorted by latitude, with what `near_entries` compares."""
+    by_latitude = np.argsort(places["latitude"].to_numpy(), kind="stable")
+    return SortedPlaces(
+        entries=places.index.to_numpy()[by_latitude],
+        lat=places["latitude"].to_numpy()[by_latitude],
+        lon=places["longitude"].to_numpy()[by_latitude],
+        keys=places["key"].to_numpy(dtype=object)[by_latitude],
+        lengths=places["key"].str.len().to_numpy()[by_latitude],
+        # One letter changed, added or dropped leaves the first letter or the last as it was.
+        heads=places["key"].str[0].to_numpy(dtype="U1")[by_latitude],
+        tails=places["key"].str[-1].to_numpy(dtype="U1")[by_latitude])
+
+
+def near_entries(attempt, places: SortedPlaces) -> list:
+    """The entries of ``places`` within DISTRICT_KM of the attempt's district whose key
+    is one letter off the attempt's."""
+    degrees = DISTRICT_KM / KM_PER_DEGREE
+    # A band of latitude (a binary search), a box, the length and the ends (cheap),
+    # then the circle, then the spelling.
+    low, high = np.searchsorted(places.lat, [attempt.district_lat - degrees,
+                                             attempt.district_lat + degrees])
+    band = slice(low, high)
+    inside = low + np.flatnonzero(
+        (np.abs(places.lon[band] - attempt.district_lon)
+         < degrees / np.cos(np.radians(attempt.district_lat)))
+        & (np.abs(places.lengths[band] - len(attempt.key)) <= 1)
+        & ((places.heads[band] == attempt.key[0]) | (places.tails[band] == attempt.key[-1])))
+    centre_lat = np.full(len(inside), attempt.district_lat)
+    centre_lon = np.full(len(inside), attempt.district_lon)
+    inside = inside[distance_km(places.lat[inside], places.lon[inside], centre_lat, centre_lon)
+                    <= DISTRICT_KM]
+    return [places.entries[position] for position in inside
+            if one_edit_apart(attempt.key, places.keys[position])]
 
 
 def one_edit_apart(first: str, second: str) -> bool:
@@ -391,14 +460,6 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     return candidates[~(kind.isin(["place", "admin2"]) & far)]
 
 
-def distance_km(lat1, lon1, lat2, lon2) -> pd.Series:
-    """Great-circle distance; NaN where a point is missing."""
-    lat1, lon1, lat2, lon2 = (np.radians(v.astype("float64")) for v in (lat1, lon1, lat2, lon2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
-
-
 def ambiguous(candidates: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     """Per query, whether the best candidate has an equal the row does not rule out:
     in another country, with no hint to decide (`abroad`: Gao in Mali or Burkina Faso),
@@ -441,6 +502,26 @@ def coarser(kind: pd.Series, level: pd.Series) -> pd.Series:
 
 def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     """The keys to look up for one query, in the order they are worth trusting."""
+    parts, hint, region = read_place_tail(row, gazetteer)
+    texts = [(variant, "place") for part in parts
+             for alternative in ALTERNATIVES.split(part)
+             for variant in variants(alternative)]
+    texts += [(text, level) for text, level in ((row.admin2, "admin2"), (row.admin1, "admin1"))
+              if isinstance(text, str)]
+    attempts = []
+    for order, (text, level) in enumerate(texts):
+        folded = normalize_name(text)
+        key, prefer = split_type_word(folded)
+        village = key != folded and folded.rpartition(" ")[2] in VILLAGE_WORDS
+        if key:
+            attempts.append((qid, order, key, prefer, level, hint, village, region))
+    return attempts or [(qid, 0, "", None, "place", hint, False, region)]
+
+
+def read_place_tail(row, gazetteer: Gazetteer) -> tuple[list[str], str | None, str | None]:
+    """The query's place text in comma-separated parts, less a tail that names its
+    country; the country (the row's own, else the one the tail names) and the admin-1
+    region the last part names, if any."""
     hint = row.country_code if isinstance(row.country_code, str) else None
     parts = [p for p in row.place.split(",") if p.strip()] if isinstance(row.place, str) else []
     # "Mosul, Iraq": the last part names a country, so it is a hint rather than a place.
@@ -459,28 +540,23 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     # Only as the whole tail: a longer name that ends in a country's ("Northern Ireland",
     # "New Mexico", "Lake Chad") is that name, not the country.
     if parts and not gazetteer.country_code(parts[-1]):
-        words = parts[-1].split()
-        for size in range(min(COUNTRY_WORDS, len(words)), 0, -1):
-            tail = " ".join(words[-size:])
-            code = gazetteer.country_code(tail)
-            if code and size < len(words) and (hint is None or code == hint):
-                hint, parts[-1] = code, " ".join(words[:-size])
-                break
-            if gazetteer.is_name(tail):
-                break
-    texts = [(variant, "place") for part in parts
-             for alternative in ALTERNATIVES.split(part)
-             for variant in variants(alternative)]
-    texts += [(text, level) for text, level in ((row.admin2, "admin2"), (row.admin1, "admin1"))
-              if isinstance(text, str)]
-    attempts = []
-    for order, (text, level) in enumerate(texts):
-        folded = normalize_name(text)
-        key, prefer = split_type_word(folded)
-        village = key != folded and folded.rpartition(" ")[2] in VILLAGE_WORDS
-        if key:
-            attempts.append((qid, order, key, prefer, level, hint, village, region))
-    return attempts or [(qid, 0, "", None, "place", hint, False, region)]
+        hint, parts[-1] = split_country_words(parts[-1], hint, gazetteer)
+    return parts, hint, region
+
+
+def split_country_words(text: str, hint: str | None, gazetteer: Gazetteer
+                        ) -> tuple[str | None, str]:
+    """The country whose name ends ``text`` (up to COUNTRY_WORDS words, agreeing with
+    ``hint``), and the text before it; else ``hint`` and ``text`` as they were."""
+    words = text.split()
+    for size in range(min(COUNTRY_WORDS, len(words)), 0, -1):
+        tail = " ".join(words[-size:])
+        code = gazetteer.country_code(tail)
+        if code and size < len(words) and (hint is None or code == hint):
+            return code, " ".join(words[:-size])
+        if gazetteer.is_name(tail):
+            break
+    return hint, text
 
 
 def variants(text: str) -> list[str]:

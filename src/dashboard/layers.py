@@ -18,6 +18,8 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboard.geo import is_placed
+
 LAYERS = ("points", "heatmap", "grid")
 COLOUR_BY = ("event_type", "actor")
 # The columns a map reads from the incidents (see `map_input`): callers pass only these.
@@ -114,7 +116,8 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 
 def placed(incidents: pd.DataFrame) -> pd.DataFrame:
-    return incidents[incidents["latitude"].notna() & incidents["longitude"].notna()]
+    """The incidents that have a point (`geo.is_placed`)."""
+    return incidents[is_placed(incidents)]
 
 
 def colours(incidents: pd.DataFrame, colour_by: str) -> dict[str, tuple[int, int, int]]:
@@ -291,6 +294,20 @@ def needs_framing(view: tuple[float, float, float], box: Bounds | None, fit_zoom
                 and latitude - half_height <= south and north <= latitude + half_height)
 
 
+@dataclass(frozen=True)
+class Marks:
+    """One layer of marks and what the page says about it (see `IncidentMap`)."""
+
+    layer: pdk.Layer
+    drawn: str
+    tooltip: str | None
+    aggregated: bool
+    cell_degrees: float | None = None
+    legend: list[tuple[str, tuple[int, int, int]]] = field(default_factory=list)
+    scale: list[tuple[str, tuple[int, int, int]]] = field(default_factory=list)
+    scale_title: str = ""
+
+
 def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "event_type",
               view: pdk.ViewState | None = None, tiles: bool = False) -> IncidentMap:
     """The map of ``incidents`` (MAP_INPUT columns suffice) as ``layer``.
@@ -302,62 +319,81 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
     where = placed(incidents)
     many = len(where) > POINT_LIMIT
     view = view or fit_view(incidents)
-    legend, scale, scale_title = [], [], ""
-    cell_degrees = None
     if layer == "grid" or (many and layer == "points"):
-        cells, cell_degrees = grid_cells(incidents, view.zoom)
-        if len(cells):
-            scale = count_legend(int(cells["weight"].max()))
-            scale_title = f"Incidents per {cell_degrees:g}° cell"
-        marks = pdk.Layer(
-            "PolygonLayer", data=records(cells), id="grid", pickable=True, stroked=False,
-            get_polygon="polygon", get_fill_color="colour", opacity=0.8)
-        tooltip = CELL_TOOLTIP
-        drawn = "grid"
+        marks = grid_marks(incidents, view.zoom)
     elif layer == "heatmap":
-        if many:
-            cells, cell_degrees = grid_cells(incidents, view.zoom)
-            data = cells[["longitude", "latitude", "weight"]]
-        else:
-            data = where[["longitude", "latitude"]].assign(weight=1)
-        # deck.gl colours each pixel by its summed weight over the largest in view (and
-        # fades out those under 5% of it): density, not counts.
-        scale = list(zip(HEAT_LABELS, SEQUENTIAL, strict=True))
-        scale_title = HEAT_TITLE
-        marks = pdk.Layer(
-            "HeatmapLayer", data=records(data), id="heatmap",
-            get_position=["longitude", "latitude"], get_weight="weight", radius_pixels=30,
-            opacity=0.8, color_range=[list(rgb) for _, rgb in scale])
-        tooltip = None
-        drawn = "heatmap"
+        marks = heatmap_marks(incidents, where, view.zoom)
     else:
-        palette = colours(where, colour_by)
-        points = map_points(where, colour_by, palette)
-        marks = pdk.Layer(
-            "ScatterplotLayer", data=records(points), id="incidents", pickable=True,
-            get_position=["longitude", "latitude"], get_radius="radius",
-            get_fill_color="colour",
-            # pydeck reads a bare string as an accessor expression; quotes make it a literal.
-            radius_units="'pixels'", stroked=True, get_line_color=[60, 60, 60, 160],
-            line_width_min_pixels=1)
-        tooltip = TOOLTIP
-        drawn = "points"
-        legend = list(palette.items())
-        if where[colour_by].nunique() > len(palette):
-            legend.append((OTHER_LABEL, OTHER))
+        marks = point_marks(where, colour_by)
     # Each kind of layer has its own id: deck.gl matches layers across updates by id,
     # and a points layer that takes over a heatmap's id was never drawn.
-    layers = [marks]
-    if not tiles:
-        layers.insert(0, pdk.Layer(
-            "GeoJsonLayer", data=OUTLINES_URL, id="countries", stroked=True, filled=True,
-            get_fill_color=[238, 238, 232], get_line_color=[150, 150, 150],
-            line_width_min_pixels=1))
+    layers = [marks.layer] if tiles else [outline_layer(), marks.layer]
     deck = CompactDeck(
         layers=layers, initial_view_state=view,
         map_provider="carto" if tiles else None,
         map_style="light" if tiles else OFFLINE_STYLE_URL,
-        tooltip={"text": tooltip} if tooltip else False)
-    return IncidentMap(deck=deck, layer=drawn, aggregated=drawn == "grid" or (
-        drawn == "heatmap" and many), cell_degrees=cell_degrees, legend=legend,
-        scale=scale, scale_title=scale_title)
+        tooltip={"text": marks.tooltip} if marks.tooltip else False)
+    return IncidentMap(deck=deck, layer=marks.drawn, aggregated=marks.aggregated,
+                       cell_degrees=marks.cell_degrees, legend=marks.legend, scale=marks.scale,
+                       scale_title=marks.scale_title)
+
+
+def grid_marks(incidents: pd.DataFrame, zoom: float) -> Marks:
+    """The incidents counted in grid cells sized for ``zoom``, with their count scale."""
+    cells, cell_degrees = grid_cells(incidents, zoom)
+    scale, scale_title = [], ""
+    if len(cells):
+        scale = count_legend(int(cells["weight"].max()))
+        scale_title = f"Incidents per {cell_degrees:g}° cell"
+    layer = pdk.Layer(
+        "PolygonLayer", data=records(cells), id="grid", pickable=True, stroked=False,
+        get_polygon="polygon", get_fill_color="colour", opacity=0.8)
+    return Marks(layer, "grid", CELL_TOOLTIP, aggregated=True, cell_degrees=cell_degrees,
+                 scale=scale, scale_title=scale_title)
+
+
+def heatmap_marks(incidents: pd.DataFrame, where: pd.DataFrame, zoom: float) -> Marks:
+    """A heatmap of the placed incidents (``where``); of grid cells sized for ``zoom``
+    when they are over POINT_LIMIT."""
+    many = len(where) > POINT_LIMIT
+    cell_degrees = None
+    if many:
+        cells, cell_degrees = grid_cells(incidents, zoom)
+        data = cells[["longitude", "latitude", "weight"]]
+    else:
+        data = where[["longitude", "latitude"]].assign(weight=1)
+    # deck.gl colours each pixel by its summed weight over the largest in view (and
+    # fades out those under 5% of it): density, not counts.
+    scale = list(zip(HEAT_LABELS, SEQUENTIAL, strict=True))
+    layer = pdk.Layer(
+        "HeatmapLayer", data=records(data), id="heatmap",
+        get_position=["longitude", "latitude"], get_weight="weight", radius_pixels=30,
+        opacity=0.8, color_range=[list(rgb) for _, rgb in scale])
+    return Marks(layer, "heatmap", None, aggregated=many, cell_degrees=cell_degrees,
+                 scale=scale, scale_title=HEAT_TITLE)
+
+
+def point_marks(where: pd.DataFrame, colour_by: str) -> Marks:
+    """One point per placed incident (``where``), coloured by ``colour_by``, with the
+    legend of its colours."""
+    palette = colours(where, colour_by)
+    points = map_points(where, colour_by, palette)
+    layer = pdk.Layer(
+        "ScatterplotLayer", data=records(points), id="incidents", pickable=True,
+        get_position=["longitude", "latitude"], get_radius="radius",
+        get_fill_color="colour",
+        # pydeck reads a bare string as an accessor expression; quotes make it a literal.
+        radius_units="'pixels'", stroked=True, get_line_color=[60, 60, 60, 160],
+        line_width_min_pixels=1)
+    legend = list(palette.items())
+    if where[colour_by].nunique() > len(palette):
+        legend.append((OTHER_LABEL, OTHER))
+    return Marks(layer, "points", TOOLTIP, aggregated=False, legend=legend)
+
+
+def outline_layer() -> pdk.Layer:
+    """The country outlines drawn beneath the marks when there are no tiles."""
+    return pdk.Layer(
+        "GeoJsonLayer", data=OUTLINES_URL, id="countries", stroked=True, filled=True,
+        get_fill_color=[238, 238, 232], get_line_color=[150, 150, 150],
+        line_width_min_pixels=1)

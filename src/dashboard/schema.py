@@ -8,6 +8,8 @@ where a layout's own names differ (GTD's ``country`` is a numeric code; its name
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +17,7 @@ import pandas as pd
 
 from dashboard.dates import PRECISIONS as DATE_PRECISIONS
 from dashboard.dates import ParsedDates, parse_dates
+from dashboard.geo import is_placed
 from dashboard.sources import LoaderError, Malformed
 
 CANONICAL_COLUMNS = [
@@ -142,8 +145,18 @@ class Table:
         return self.rejected["reason"].value_counts().to_dict() if len(self.rejected) else {}
 
 
+def column_key(name) -> str:
+    """How a column name is looked up: trimmed, in any case ("Latitude ", "LATITUDE")."""
+    return str(name).strip().lower()
+
+
+def columns_by_key(columns) -> dict[str, str]:
+    """The file's column names by `column_key`: how every lookup of a column finds it."""
+    return {column_key(column): column for column in columns}
+
+
 def detect_layout(columns: pd.Index) -> str:
-    names = {str(column).strip().lower() for column in columns}
+    names = set(columns_by_key(columns))
     for layout, signature in LAYOUT_SIGNATURES.items():
         if signature <= names:
             return layout
@@ -163,57 +176,117 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     without a date (a list of places to geocode is not a list of incidents).
     """
     raw = raw.rename(columns=lambda column: str(column).strip())
-    repeated = raw.columns[raw.columns.str.lower().duplicated()].tolist()
+    layout, picked = read_header(raw.columns, layout, mapping or {})
+    column = functools.partial(picked_cells, raw, picked)
+    dates = read_dates(raw, layout, picked, column)
+    countries = read_countries(column("country"), country_code, country_name)
+    url, url_flag = read_urls(column("source_url"))
+    location, location_flags = read_location(raw, layout, column)
+    canonical = {
+        "event_id": fill_ids(column("event_id"), raw), "date": dates.start,
+        "date_end": dates.end,
+        "date_precision": dates.precision.astype(pd.CategoricalDtype(DATE_PRECISIONS)),
+        **countries, **read_texts(column, picked, layout), "source_url": url, **location,
+        "geo_ambiguous": False, "fatalities": per_distinct(column("fatalities"), parse_counts),
+        "dataset": dataset,
+    }
+    out = pd.DataFrame(index=raw.index)
+    for name, values in canonical.items():
+        out[name] = values
+    flags = pd.DataFrame({FLAG_URL: url_flag, **location_flags}, index=raw.index)
+    flags[FLAG_DUPLICATE_ID] = out["event_id"].duplicated(keep=False)
+    out["flags"] = join_flags(flags)
+    out = add_extras(type_columns(out), raw, picked)
+    bad, rejected = reject_rows(raw, out, require_date, malformed)
+    return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected, layout=layout,
+                 warnings=tuple(w for w in (dates.warning,) if w),
+                 rows_in=len(raw) + len(malformed))
+
+
+def read_header(columns: pd.Index, layout: str, mapping: dict[str, str]
+                ) -> tuple[str, dict[str, str]]:
+    """The layout (``layout``, or the one the columns show for "auto") and the file's
+    column for each canonical one (``mapping`` first); a LoaderError where the columns
+    cannot be read so: a name repeated, a mapped column missing, GTD without its dates."""
+    repeated = columns[columns.map(column_key).duplicated()].tolist()
     if repeated:
         raise LoaderError(f"the column name {repeated[0]!r} appears twice; rename one of "
                           "them so each column can be told apart.")
-    layout = detect_layout(raw.columns) if layout == "auto" else layout
-    picked = pick_columns(raw.columns, layout)
-    for canonical, name in (mapping or {}).items():
-        if name not in raw.columns:
+    layout = detect_layout(columns) if layout == "auto" else layout
+    picked = pick_columns(columns, layout)
+    for canonical, name in mapping.items():
+        if name not in columns:
             raise LoaderError(f"no column named {name!r} for {canonical}; the columns are: "
-                              f"{', '.join(map(str, raw.columns))}")
+                              f"{', '.join(map(str, columns))}")
         picked[canonical] = name
     if layout == "gtd":
-        missing = [c for c in GTD_DATE_COLUMNS if c not in raw.columns.str.lower()]
+        missing = [c for c in GTD_DATE_COLUMNS if c not in columns_by_key(columns)]
         if missing:
             raise LoaderError(f"a GTD table needs the columns {', '.join(GTD_DATE_COLUMNS)}; "
                               f"{', '.join(missing)} missing.")
+    return layout, picked
 
-    def column(canonical: str) -> pd.Series:
-        if canonical in picked:
-            return raw[picked[canonical]].str.strip()
-        return pd.Series("", index=raw.index, dtype="string")
 
-    flags = pd.DataFrame(index=raw.index)
-    out = pd.DataFrame(index=raw.index)
-    out["event_id"] = column("event_id").str.replace(r"\.0$", "", regex=True)
+def picked_cells(raw: pd.DataFrame, picked: dict[str, str], canonical: str) -> pd.Series:
+    """The trimmed cells of the file's column for ``canonical``; empty where it has none."""
+    if canonical in picked:
+        return raw[picked[canonical]].str.strip()
+    return pd.Series("", index=raw.index, dtype="string")
+
+
+def read_dates(raw: pd.DataFrame, layout: str, picked: dict[str, str],
+               column: Callable[[str], pd.Series]) -> ParsedDates:
+    """Start, end and precision of each row's date; an end column of its own wins."""
     dates = parse_gtd_dates(raw) if layout == "gtd" else parse_dates(column("date"))
-    out["date"] = dates.start
-    out["date_end"] = dates.end
     if "date_end" in picked:
-        out["date_end"] = parse_dates(column("date_end")).start
-    out["date_precision"] = dates.precision.astype(pd.CategoricalDtype(DATE_PRECISIONS))
-    country_text = column("country")
-    codes = per_distinct(country_text, lambda names: names.map(country_code).astype("string"))
-    out["country"] = codes.map(country_name, na_action="ignore").astype("string").fillna(
-        country_text)
-    out["country_code"] = codes
+        dates = dataclasses.replace(dates, end=parse_dates(column("date_end")).start)
+    return dates
+
+
+def read_countries(text: pd.Series, country_code: Callable[[str], str | None],
+                   country_name: Callable[[str], str | None]) -> dict[str, pd.Series]:
+    """Each row's country as one name and its ISO code; text the gazetteer does not know
+    is kept as written, without a code."""
+    codes = per_distinct(text, lambda names: names.map(country_code).astype("string"))
+    names = codes.map(country_name, na_action="ignore").astype("string").fillna(text)
+    return {"country": names, "country_code": codes}
+
+
+def read_texts(column: Callable[[str], pd.Series], picked: dict[str, str],
+               layout: str) -> dict[str, pd.Series]:
+    """The free-text columns, with a layout's codes (CODED_COLUMNS) as their names."""
     coded = CODED_COLUMNS.get(layout, {})
+    texts = {}
     for name in ("admin1", "admin2", "place", "actor", "target", "event_type", "notes",
                  "source"):
-        out[name] = column(name)
-        meanings = coded.get(picked.get(name, "").lower())
+        texts[name] = column(name)
+        meanings = coded.get(column_key(picked.get(name, "")))
         if meanings:
-            out[name] = decode(out[name], meanings)
-    url = column("source_url")
+            texts[name] = decode(texts[name], meanings)
+    return texts
+
+
+def read_urls(url: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Links kept where they are http(s), and where a cell was dropped for not being one."""
     web = url.str.match(r"(?i)^https?://")
-    out["source_url"] = url.where(web, "")
-    flags[FLAG_URL] = (url != "") & ~web
-    texts = {name: column(name) for name in ("latitude", "longitude")}
+    return url.where(web, ""), (url != "") & ~web
+
+
+def read_location(raw: pd.DataFrame, layout: str, column: Callable[[str], pd.Series]
+                  ) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """The file's own points, with how precise they are and how they were found; and
+    the flags of rows whose coordinates were dropped."""
+    points, flags = read_points({name: column(name) for name in ("latitude", "longitude")})
+    placed = is_placed(pd.DataFrame(points))
+    return {**points, **read_geo(raw, layout, placed)}, flags
+
+
+def read_points(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """Latitude and longitude in degrees from their text, and the flags of rows whose
+    coordinates were dropped: not numbers, swapped, out of range or (0, 0)."""
     degrees = {name: per_distinct(text, coordinate) for name, text in texts.items()}
     latitude, longitude = degrees["latitude"], degrees["longitude"]
-    flags[FLAG_NOT_A_COORDINATE] = unread_coordinates(texts, degrees)
+    flags = {FLAG_NOT_A_COORDINATE: unread_coordinates(texts, degrees)}
     # A latitude that would be a valid longitude, beside a longitude that would be a
     # valid latitude, was most likely typed into the wrong column.
     flags[FLAG_SWAPPED] = latitude.abs().between(90, 180, inclusive="right") & (
@@ -223,38 +296,57 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     # (0, 0) is how many exports write "unknown", not a point in the Gulf of Guinea.
     unusable = flags[FLAG_SWAPPED] | flags[FLAG_OUT_OF_RANGE] | ((latitude == 0) & (
         longitude == 0))
-    out["latitude"] = latitude.mask(unusable).astype("float64")
-    out["longitude"] = longitude.mask(unusable).astype("float64")
-    placed = out["latitude"].notna()
-    out["geo_precision"] = source_precision(raw, layout).where(placed)
-    out["geo_method"] = pd.Series("source", index=raw.index).where(placed)
+    points = {"latitude": latitude.mask(unusable).astype("float64"),
+              "longitude": longitude.mask(unusable).astype("float64")}
+    return points, flags
+
+
+def read_geo(raw: pd.DataFrame, layout: str, placed: pd.Series) -> dict[str, pd.Series]:
+    """geo_precision and geo_method of the rows ``placed`` by the file's own coordinates."""
+    geo = {"geo_precision": source_precision(raw, layout).where(placed),
+           "geo_method": pd.Series("source", index=raw.index).where(placed)}
     # A table this dashboard exported says how each point was found: keep that rather
     # than calling every point exact.
-    lower = {name.lower(): name for name in raw.columns}
+    lower = columns_by_key(raw.columns)
     for name, values in (("geo_precision", GEO_PRECISIONS), ("geo_method", GEO_METHODS)):
         if layout == "generic" and name in lower:
             stated = raw[lower[name]].str.strip()
-            out[name] = stated.where(stated.isin(values) & placed, out[name])
-    out["geo_ambiguous"] = False
-    out["fatalities"] = per_distinct(column("fatalities"), parse_counts)
-    out["dataset"] = dataset
+            geo[name] = stated.where(stated.isin(values) & placed, geo[name])
+    return geo
 
-    missing_id = out["event_id"] == ""
+
+def fill_ids(ids: pd.Series, raw: pd.DataFrame) -> pd.Series:
+    """Each row's event_id ("12.0" read as "12"); a hash of its cells (`row_hashes`)
+    where the file gives none."""
+    ids = ids.str.replace(r"\.0$", "", regex=True)
+    missing_id = ids == ""
     if missing_id.any():
-        out.loc[missing_id, "event_id"] = row_hashes(raw[missing_id])
-    flags[FLAG_DUPLICATE_ID] = out["event_id"].duplicated(keep=False)
-    out["flags"] = join_flags(flags)
+        ids = ids.mask(missing_id, row_hashes(raw[missing_id]))
+    return ids
+
+
+def type_columns(out: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as text with missing for empty, the geo columns as categories."""
     for name in TEXT_COLUMNS:
         out[name] = out[name].astype("string").replace("", pd.NA)
     for name, values in (("geo_precision", GEO_PRECISIONS), ("geo_method", GEO_METHODS)):
         out[name] = out[name].astype(pd.CategoricalDtype(values))
+    return out
 
+
+def add_extras(out: pd.DataFrame, raw: pd.DataFrame, picked: dict[str, str]) -> pd.DataFrame:
+    """The canonical columns, then the file's columns not read into one."""
     # Columns not read into a canonical one travel along; one whose name a canonical
     # column already has (a file's own `place` beside a mapped one) is kept renamed.
     extras = raw.drop(columns=list(picked.values()))
     extras = extras.rename(columns=kept_apart(raw.columns, {*CANONICAL_COLUMNS, *ADDED_COLUMNS}))
-    out = pd.concat([out[CANONICAL_COLUMNS], extras], axis=1)
+    return pd.concat([out[CANONICAL_COLUMNS], extras], axis=1)
 
+
+def reject_rows(raw: pd.DataFrame, out: pd.DataFrame, require_date: bool,
+                malformed: Sequence[Malformed]) -> tuple[pd.Series, pd.DataFrame]:
+    """Which rows are rejected, and the rejected rows as the file gave them with the
+    reason (no date, a cell too long, an HXL tag row), then the ``malformed`` records."""
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
     if require_date:
         reasons = reasons.mask(out["date"].isna(), REASON_NO_DATE)
@@ -266,9 +358,7 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     own = raw.rename(columns=kept_apart(raw.columns, {*REJECT_COLUMNS, *ADDED_COLUMNS}))
     rejected = pd.concat([own[bad].assign(row=raw.index[bad] + 1, reason=reasons[bad]),
                           malformed_rows(malformed, own.columns)], ignore_index=True)
-    return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected, layout=layout,
-                 warnings=tuple(w for w in (dates.warning,) if w),
-                 rows_in=len(raw) + len(malformed))
+    return bad, rejected
 
 
 def kept_apart(columns: pd.Index, reserved: set[str]) -> dict[str, str]:
@@ -329,7 +419,7 @@ def decode(codes: pd.Series, meanings: dict[str, str]) -> pd.Series:
 
 def pick_columns(columns: pd.Index, layout: str = "generic") -> dict[str, str]:
     """canonical -> the file's column, by synonyms; the first synonym present wins."""
-    lower = {column.lower(): column for column in columns}
+    lower = columns_by_key(columns)
     own = LAYOUT_SYNONYMS.get(layout, {})
     picked = {}
     for canonical, names in SYNONYMS.items():
@@ -342,7 +432,7 @@ def pick_columns(columns: pd.Index, layout: str = "generic") -> dict[str, str]:
 def parse_gtd_dates(raw: pd.DataFrame) -> ParsedDates:
     """GTD dates from iyear/imonth/iday; 0 means unknown: the month or day falls to 1 and
     the precision says so."""
-    lower = {column.lower(): column for column in raw.columns}
+    lower = columns_by_key(raw.columns)
     year, month, day = (pd.to_numeric(raw[lower[name]], errors="coerce").astype("float64")
                         for name in ("iyear", "imonth", "iday"))
     start = pd.to_datetime(pd.DataFrame({"year": year, "month": month.replace(0, 1),
@@ -409,7 +499,7 @@ def unread_coordinates(texts: dict[str, pd.Series], degrees: dict[str, pd.Series
 def source_precision(raw: pd.DataFrame, layout: str) -> pd.Series:
     """Our geo_precision for rows whose coordinates came with the file."""
     column, codes = SOURCE_PRECISION.get(layout, (None, {}))
-    lower = {name.lower(): name for name in raw.columns}
+    lower = columns_by_key(raw.columns)
     if column not in lower:
         return pd.Series("exact", index=raw.index)
     return raw[lower[column]].str.strip().str.replace(r"\.0$", "", regex=True).map(codes).fillna(

@@ -316,7 +316,7 @@ def csv_line(cells: list[str], delimiter: str) -> str:
     return buffer.getvalue()
 
 
-def read_parquet(data: bytes, name: str) -> RawTable:
+def read_parquet(data: bytes, _name: str) -> RawTable:  # the readers' signature
     return RawTable(pd.read_parquet(io.BytesIO(data)))
 
 
@@ -330,30 +330,9 @@ def read_json(data: bytes, name: str) -> RawTable:
     document = json.loads(data)
     frame = None
     if isinstance(document, list):
-        kinds = {type(item) for item in document}
-        if kinds == {dict}:
-            frame = pd.DataFrame(document, dtype=object)
-        elif kinds == {list}:  # rows without names; a short one ends in empty cells
-            width = max(map(len, document))
-            frame = pd.DataFrame([row + [None] * (width - len(row)) for row in document],
-                                 dtype=object)
+        frame = frame_from_list(document)
     elif isinstance(document, dict) and document:
-        inner = [value for value in document.values() if isinstance(value, dict)]
-        if {"columns", "data"} <= document.keys() <= {"columns", "data", "index"}:
-            frame = pd.DataFrame(document["data"], columns=document["columns"],
-                                 index=document.get("index"), dtype=object)
-        elif len(inner) == len(document):
-            keys = list(dict.fromkeys(key for values in inner for key in values))
-            if are_row_numbers(document) and not are_row_numbers(keys):
-                frame = pd.DataFrame([[values.get(key) for key in keys] for values in inner],
-                                     index=list(document), columns=keys, dtype=object)
-            elif are_row_numbers(keys) and not are_row_numbers(document):
-                frame = pd.DataFrame([[values.get(key) for values in inner] for key in keys],
-                                     index=keys, columns=list(document), dtype=object)
-            else:
-                raise LoaderError(f"{name}: cannot tell whether this object of objects is "
-                                  "keyed by row or by column (pandas numbers its rows); "
-                                  f"save it as one of: {JSON_SHAPES}.")
+        frame = frame_from_object(document, name)
     if frame is None:
         raise LoaderError(f"{name}: not a table in a shape this reads; save it as one of: "
                           f"{JSON_SHAPES}.")
@@ -361,6 +340,40 @@ def read_json(data: bytes, name: str) -> RawTable:
             str(row) for row in range(len(frame))]:
         frame = frame.reset_index(drop=True)  # row numbers, not data
     return RawTable(frame)
+
+
+def frame_from_list(document: list) -> pd.DataFrame | None:
+    """A list of records or of rows as a frame; None for any other list."""
+    kinds = {type(item) for item in document}
+    if kinds == {dict}:
+        return pd.DataFrame(document, dtype=object)
+    if kinds == {list}:  # rows without names; a short one ends in empty cells
+        width = max(map(len, document))
+        return pd.DataFrame([row + [None] * (width - len(row)) for row in document],
+                            dtype=object)
+    return None
+
+
+def frame_from_object(document: dict, name: str) -> pd.DataFrame | None:
+    """An object of columns and data, or of objects keyed by row or by column, as a
+    frame; None for any other object, a LoaderError where rows and columns cannot be
+    told apart."""
+    inner = [value for value in document.values() if isinstance(value, dict)]
+    if {"columns", "data"} <= document.keys() <= {"columns", "data", "index"}:
+        return pd.DataFrame(document["data"], columns=document["columns"],
+                            index=document.get("index"), dtype=object)
+    if len(inner) != len(document):
+        return None
+    keys = list(dict.fromkeys(key for values in inner for key in values))
+    if are_row_numbers(document) and not are_row_numbers(keys):
+        return pd.DataFrame([[values.get(key) for key in keys] for values in inner],
+                            index=list(document), columns=keys, dtype=object)
+    if are_row_numbers(keys) and not are_row_numbers(document):
+        return pd.DataFrame([[values.get(key) for values in inner] for key in keys],
+                            index=keys, columns=list(document), dtype=object)
+    raise LoaderError(f"{name}: cannot tell whether this object of objects is keyed by row "
+                      "or by column (pandas numbers its rows); save it as one of: "
+                      f"{JSON_SHAPES}.")
 
 
 def are_row_numbers(keys) -> bool:

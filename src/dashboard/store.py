@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dashboard.gazetteer import normalize_name
+from dashboard.schema import column_key
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class Read(NamedTuple):
 
 
 def read_json(path: Path, default: object,
-              valid: Callable[[object], bool] = lambda value: True) -> Read:
+              valid: Callable[[object], bool] = lambda _value: True) -> Read:
     """The saved value; ``default`` when there is none. A file that cannot be read, or
     holds something ``valid`` rejects, is set aside, and the notice says so."""
     try:
@@ -118,7 +119,7 @@ def locked(path: Path) -> Iterator[None]:
 
 def header_signature(columns) -> str:
     """One key per file layout: the same columns in any order and case."""
-    names = "\x1f".join(sorted(str(column).strip().lower() for column in columns))
+    names = "\x1f".join(sorted(map(column_key, columns)))
     return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 

@@ -31,7 +31,6 @@ from dashboard.ui.state import (
 )
 
 SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds per playback step
-FIGURE_COLUMNS = ["country", "fatalities", "latitude", "longitude"]
 
 
 @dataclass(frozen=True)
@@ -241,7 +240,7 @@ def explore_ui(period: caches.View, settings: MapSettings, playback: Playback) -
     window = playback_window(period.filters, playback)
     shown = caches.view(period.data, window.filters)
     look = map_view(period)
-    figures = charts.totals(shown.selection.columns(FIGURE_COLUMNS))
+    figures = charts.totals(shown.selection.columns(charts.TOTALS_COLUMNS))
     incident_map = caches.incident_map(shown, settings.layer, settings.colour_by,
                                        settings.tiles, look)
     # Everything is computed before anything is drawn, and the window is recorded only
