@@ -36,6 +36,10 @@ MAJORITY = 0.5
 # lagoon the simplified coast cuts off) goes to the nearest of them.
 NEAR = 0.1
 AREA_COLUMNS = ["area", "country", "id", "incidents", "fatalities"]
+# The column that says where a row's admin1 came from: the file, or the outline holding
+# its point (the pipeline fills it where the file gives none; see `fill_admin1`).
+ADMIN1_SOURCE = "admin1_source"
+FROM_FILE, FROM_OUTLINE = "file", "outline"
 
 
 def outlines_path() -> Path:
@@ -298,6 +302,48 @@ def assign_admin1(incidents: pd.DataFrame, outlines: Outlines | None = None) -> 
     return categorical(own.where(own.notna(), pd.Series(names, index=incidents.index)))
 
 
+def fill_admin1(incidents: pd.DataFrame, outlines: Outlines | None = None
+                ) -> tuple[pd.Series, pd.Series]:
+    """Each row's admin-1 region and where it came from (ADMIN1_SOURCE): the file's own
+    text where it has one ("file"); else, for a row whose point lies in a region, that
+    region ("outline"), spelled as the file spells it elsewhere (its most used spelling
+    matched to that region, so "Borno state" is not listed twice, once as "Borno"), else
+    as the outline names it; missing (source too) where neither. Strings, not categories:
+    the pipeline compacts them."""
+    outlines = outlines or load_outlines()
+    own = own_admin1(incidents)
+    present = own.notna()
+    admin1 = (incidents["admin1"].astype("string") if "admin1" in incidents
+              else pd.Series(pd.NA, index=incidents.index, dtype="string"))
+    admin1 = admin1.where(present, pd.NA)
+    source = pd.Series(pd.NA, index=incidents.index, dtype="string").mask(present, FROM_FILE)
+    todo = ~present & has_point(incidents)
+    if todo.any():
+        found = locate_rows(incidents, todo, outlines).to_numpy()
+        names = outlines.regions["name"].to_numpy(dtype=object)[found]
+        names[found < 0] = None
+        spelled = file_spellings(incidents, own, outlines)
+        if len(spelled):
+            codes = country_codes(incidents[todo])
+            wanted = spelled.reindex(pd.MultiIndex.from_arrays([codes.to_numpy(), found]))
+            names = np.where(wanted.notna().to_numpy(), wanted.to_numpy(dtype=object), names)
+        admin1[todo] = pd.array(names, dtype="string")
+        source[todo & admin1.notna()] = FROM_OUTLINE
+    return admin1, source
+
+
+def file_spellings(incidents: pd.DataFrame, own: pd.Series, outlines: Outlines) -> pd.Series:
+    """The file's most used spelling of each region it names, by (country code, region
+    number); empty when the file names none."""
+    if not own.notna().any():
+        return pd.Series(dtype=object)
+    matches = match_admin1(incidents, outlines)
+    matches = matches[matches["region"] >= 0].sort_values("rows", ascending=False,
+                                                           kind="stable")
+    matches = matches.drop_duplicates(["country_code", "region"])
+    return matches.set_index(["country_code", "region"])["admin1"].astype(object)
+
+
 def has_point(incidents: pd.DataFrame) -> pd.Series:
     if not {"latitude", "longitude"} <= set(incidents.columns):
         return pd.Series(False, index=incidents.index)
@@ -428,6 +474,68 @@ def admin1_keys(incidents, codes, country, outlines) -> pd.DataFrame:
                          "id": pick("id", nothing)})
 
 
+@dataclass(frozen=True, eq=False)
+class AreaIndex:
+    """Each row's area, worked out once for a table, so that counting the areas of any
+    subset of its rows (a filter, a playback window) is a bincount."""
+
+    numbers: np.ndarray  # each row's area: a position in `areas`, -1 for none
+    areas: pd.DataFrame  # area, country, id: one row per area number
+    fatalities: np.ndarray  # each row's fatalities, 0 where not reported
+
+
+@dataclass(frozen=True)
+class AreaCounts:
+    """The areas of some rows, what the map shades them by, and how many of the rows
+    lie in no region the map can shade (no point, a point outside every outline, or a
+    region the outlines lack)."""
+
+    table: pd.DataFrame  # AREA_COLUMNS, most incidents first
+    outside: int
+    shade_by: str = "incidents"  # or "fatalities"
+
+
+def index_areas(incidents: pd.DataFrame, by: str = "admin1",
+                outlines: Outlines | None = None) -> AreaIndex:
+    """Each row's area (see `area_keys`) as a number into a table of areas."""
+    keys = area_keys(incidents, by, outlines)
+    has = keys["area"].notna().to_numpy()
+    groups = keys[has].groupby(["area", "country"], dropna=False, observed=True, sort=False)
+    numbers = np.full(len(keys), -1, dtype=np.int64)
+    numbers[has] = groups.ngroup().to_numpy()
+    table = groups.agg(id=("id", "first")).reset_index()[["area", "country", "id"]]
+    fatalities = (pd.to_numeric(incidents["fatalities"], errors="coerce").fillna(0)
+                  .to_numpy(dtype=np.int64) if "fatalities" in incidents
+                  else np.zeros(len(keys), dtype=np.int64))
+    return AreaIndex(numbers, table, fatalities)
+
+
+def count_areas(index: AreaIndex, positions: np.ndarray | None = None) -> pd.DataFrame:
+    """Incidents and fatalities per area among the rows at ``positions`` (all rows when
+    None), most incidents first: AREA_COLUMNS, only areas with incidents."""
+    numbers, deaths = index.numbers, index.fatalities
+    if positions is not None:
+        numbers, deaths = numbers[positions], deaths[positions]
+    inside = numbers >= 0
+    size = len(index.areas)
+    table = index.areas.assign(
+        incidents=np.bincount(numbers[inside], minlength=size).astype(np.int64),
+        fatalities=np.bincount(numbers[inside], weights=deaths[inside],
+                               minlength=size).astype(np.int64))
+    table = table[table["incidents"] > 0]
+    return table.sort_values(["incidents", "area"], ascending=[False, True],
+                             ignore_index=True)[AREA_COLUMNS]
+
+
+def counted(index: AreaIndex, positions: np.ndarray | None = None,
+            shade_by: str = "incidents") -> AreaCounts:
+    """`count_areas` with the rows in no region with an outline counted."""
+    table = count_areas(index, positions)
+    rows = len(index.numbers) if positions is None else len(positions)
+    shaded = int(table.loc[table["id"].notna(), "incidents"].sum())
+    return AreaCounts(table, rows - shaded, shade_by)
+
+
 def per_area(incidents: pd.DataFrame, by: str = "admin1",
              outlines: Outlines | None = None) -> pd.DataFrame:
     """Incidents and fatalities per area, most incidents first: columns area, country,
@@ -435,14 +543,29 @@ def per_area(incidents: pd.DataFrame, by: str = "admin1",
     the outlines lack), incidents, fatalities. Rows without an area (no admin1 and no
     point in a region; no country) are not counted, so incidents add up to the rows
     ``area_keys`` gives an area, not to every row."""
-    keys = area_keys(incidents, by, outlines)
-    fatalities = (pd.to_numeric(incidents["fatalities"], errors="coerce")
-                  if "fatalities" in incidents else pd.Series(0, index=incidents.index))
-    frame = keys.assign(fatalities=fatalities.fillna(0).to_numpy())[keys["area"].notna()]
-    table = (frame.groupby(["area", "country"], dropna=False, observed=True, sort=False)
-             .agg(id=("id", "first"), incidents=("area", "size"),
-                  fatalities=("fatalities", "sum"))
-             .reset_index())
-    table["fatalities"] = table["fatalities"].astype(np.int64)
-    return table.sort_values(["incidents", "area"], ascending=[False, True],
-                             ignore_index=True)[AREA_COLUMNS]
+    return count_areas(index_areas(incidents, by, outlines))
+
+
+def area_choices(incidents: pd.DataFrame, index: AreaIndex, area_id: str
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The filter values that pick the rows of the region with outline id ``area_id``:
+    the countries and admin1 spellings those rows carry (a region may be spelled two
+    ways in a file); empty when no row lies in it."""
+    numbers = np.flatnonzero((index.areas["id"].astype(object) == area_id).to_numpy())
+    rows = np.isin(index.numbers, numbers)
+
+    def values(column: str) -> tuple[str, ...]:
+        if column not in incidents:
+            return ()
+        found = incidents[column].to_numpy(dtype=object)[rows]
+        return tuple(sorted({str(value) for value in found if not pd.isna(value)}))
+
+    return values("country"), values("admin1")
+
+
+@cache
+def geometries(path: Path | None = None) -> dict[str, dict]:
+    """Each region's outline (a GeoJSON geometry) by its id, read once per process."""
+    collection = json.loads((path or outlines_path()).read_text(encoding="utf-8"))
+    return {str(feature["properties"]["id"]): feature["geometry"]
+            for feature in collection["features"]}

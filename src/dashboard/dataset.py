@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard import snapshot
+from dashboard.areas import ADMIN1_SOURCE, fill_admin1
 from dashboard.gazetteer import DATA_DIR, Gazetteer, load_gazetteer
 from dashboard.geo import is_placed
 from dashboard.geocode import geocode as geocode_incidents
@@ -23,6 +24,7 @@ from dashboard.schema import (
     LAYOUT_SIGNATURES,
     Table,
     detect_layout,
+    kept_apart,
     normalize,
     pick_columns,
 )
@@ -145,8 +147,21 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     unplaced = int((~is_placed(table.accepted)).sum())
     progress(f"Placing incidents without coordinates: {unplaced:,} of {len(table.accepted):,}",
              0.5)
-    return dataclasses.replace(table, accepted=geocode_incidents(
+    table = dataclasses.replace(table, accepted=geocode_incidents(
         table.accepted, gazetteer, online, dict(saved.fixes)))
+    return place_in_regions(table)
+
+
+def place_in_regions(table: Table) -> Table:
+    """Each row's admin-1 region where the file gives none, from the outline holding its
+    point (`areas.fill_admin1`), so areas can be counted on any file; ADMIN1_SOURCE says
+    of every row whether its admin1 is the file's ("file"), the outline's ("outline") or
+    missing. A column of the file's own by that name is kept, renamed."""
+    accepted = table.accepted.rename(columns=kept_apart(table.accepted.columns,
+                                                        {ADMIN1_SOURCE}))
+    admin1, source = fill_admin1(accepted)
+    return dataclasses.replace(table, accepted=accepted.assign(
+        admin1=admin1, **{ADMIN1_SOURCE: source}))
 
 
 def dataset_name(layout: str) -> str:
