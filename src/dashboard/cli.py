@@ -1,4 +1,4 @@
-"""The pipeline without a browser: `dashboard check|geocode|export|run`.
+"""The pipeline without a browser: `dashboard check|geocode|export|areas|run`.
 
 A contract other scripts rely on (see DESIGN.md): exit 0 on success, 2 on unusable input
 with a one-line reason on stderr, never a traceback for bad input.
@@ -16,10 +16,12 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard import ROOT, __version__, store
+import pandas as pd
+
+from dashboard import ROOT, __version__, areas, store
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import FILTERS, Filter, Filters, apply_filters
+from dashboard.filters import FILTERS, Filter, Filters, Selection, apply_filters
 from dashboard.gazetteer import load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
@@ -27,8 +29,6 @@ from dashboard.sources import LoaderError, check_regular, read_path
 from dashboard.wording import plural
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from dashboard.gazetteer import Gazetteer
 
 APP_PATH = ROOT / "app.py"
@@ -127,6 +127,14 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--provenance", type=Path, metavar="OUT",
                         help="also write a JSON record of the filters, sources and counts")
 
+    by_area = commands.add_parser("areas", help="incidents and fatalities per area")
+    by_area.add_argument("file", type=Path)
+    by_area.add_argument("--by", choices=["admin1", "country"], default="admin1",
+                         help="admin-1 regions (the file's, else the outline holding the "
+                              "point) or countries")
+    add_filter_options(by_area)
+    by_area.add_argument("--json", action="store_true", help="print one JSON object")
+
     run = commands.add_parser("run", help="open the dashboard in the browser")
     run.add_argument("file", type=Path, nargs="?")
     run.add_argument("--port", type=int, default=8501)
@@ -209,6 +217,41 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def printable(text: object) -> str:
+    """A cell of the file as one line a terminal shows as text (no control characters)."""
+    return "".join(character if character.isprintable() else "?" for character in str(text))
+
+
+def areas_command(args: argparse.Namespace) -> int:
+    """Incidents and fatalities per area of the filtered rows, most incidents first;
+    the rows in no area are counted, so the figures add up to the rows shown."""
+    gazetteer = load_gazetteer()
+    table = load_path(args.file, saved=read_saved("areas"), gazetteer=gazetteer)
+    filters = filters_from_args(args, table.accepted, gazetteer)
+    selection = Selection(table.accepted, filters)
+    counts = areas.count_areas(areas.index_areas(table.accepted, args.by), selection.positions)
+    in_areas = int(counts["incidents"].sum())
+    unplaced = len(selection) - selection.placed_count()
+    if args.json:
+        rows = [{"area": row.area, "country": None if pd.isna(row.country) else row.country,
+                 "id": None if pd.isna(row.id) else row.id, "incidents": int(row.incidents),
+                 "fatalities": int(row.fatalities)} for row in counts.itertuples(index=False)]
+        print(json.dumps({"by": args.by, "rows": len(selection), "in_areas": in_areas,
+                          "not_in_any_area": len(selection) - in_areas, "unplaced": unplaced,
+                          "areas": rows}, ensure_ascii=False))
+        return 0
+    print(f"{args.file}: {plural(len(selection), 'row')} shown, {in_areas:,} in "
+          f"{plural(len(counts), 'area')} by {args.by}; {len(selection) - in_areas:,} in none "
+          f"({unplaced:,} without a point)")
+    width = min(40, max([len("area"), *(len(printable(a)) for a in counts["area"])]))
+    print(f"{'area':{width}}  {'country':24}  {'incidents':>10}  {'fatalities':>10}")
+    for row in counts.itertuples(index=False):
+        country = "" if pd.isna(row.country) else printable(row.country)
+        print(f"{printable(row.area)[:width]:{width}}  {country[:24]:24}  "
+              f"{row.incidents:>10,}  {row.fatalities:>10,}")
+    return 0
+
+
 def streamlit_options(port: int) -> list[str]:
     """.streamlit/config.toml as `streamlit run` options, plus the port and the two
     settings the page cannot work without (whatever the file says)."""
@@ -237,7 +280,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handler = {"check": check, "geocode": geocode, "export": export, "run": run}[args.command]
+    handler = {"check": check, "geocode": geocode, "export": export, "run": run,
+               "areas": areas_command}[args.command]
     try:
         return handler(args)
     except (LoaderError, OSError) as error:

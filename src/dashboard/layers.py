@@ -18,9 +18,10 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboard import areas
 from dashboard.geo import is_placed
 
-LAYERS = ("points", "heatmap", "grid")
+LAYERS = ("points", "heatmap", "grid", "areas")
 COLOUR_BY = ("event_type", "actor")
 # The columns a map reads from the incidents (see `map_input`): callers pass only these.
 MAP_INPUT = ["latitude", "longitude", "fatalities", "place", "admin1", "country", "date",
@@ -33,6 +34,13 @@ TOOLTIP = ("{place}, {country}\n{date}\n{actor}\n{event_type}\nFatalities: {fata
 CELL_COLUMNS = ["polygon", "longitude", "latitude", "weight", "colour", "incidents",
                 "fatalities", "cell"]
 CELL_TOOLTIP = "{incidents} incidents, {fatalities} fatalities\nin this {cell} grid cell"
+# The areas layer: what `build_map` reads when it counts the areas itself, what the
+# regions may be shaded by, and their tooltip (text: deck.gl sets it as text, never HTML,
+# so a region's name from a file is shown as written).
+AREA_INPUT = ["latitude", "longitude", "fatalities", "admin1", "country", "country_code"]
+SHADE_BY = ("incidents", "fatalities")
+AREA_TOOLTIP = "{name}, {country}\n{incidents} incidents, {fatalities} fatalities"
+NO_FATALITIES = (225, 225, 218)  # a region whose incidents killed no one, by fatalities
 # Okabe and Ito's palette: told apart with the common colour-vision deficiencies. The
 # most frequent values get a colour each; the rest share OTHER.
 PALETTE = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (213, 94, 0), (0, 114, 178),
@@ -104,6 +112,8 @@ def map_input(layer: str, placed_count: int) -> list[str]:
     """The columns `build_map` reads: single points need their tooltip's fields, cells
     and heat only positions and counts (copying fewer columns of a million filtered rows
     is most of a filter change)."""
+    if layer == "areas":
+        return AREA_INPUT
     return MAP_INPUT if layer == "points" and placed_count <= POINT_LIMIT else CELL_INPUT
 
 
@@ -309,17 +319,22 @@ class Marks:
 
 
 def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "event_type",
-              view: pdk.ViewState | None = None, tiles: bool = False) -> IncidentMap:
+              view: pdk.ViewState | None = None, tiles: bool = False,
+              area_counts: areas.AreaCounts | None = None) -> IncidentMap:
     """The map of ``incidents`` (MAP_INPUT columns suffice) as ``layer``.
 
     ``view`` is where the map opens (by default, framing the incidents); grid cells are
     sized to be seen at its zoom. ``tiles`` puts CARTO's street map beneath (fetched
-    from CARTO's servers); without, the bundled outlines alone.
+    from CARTO's servers); without, the bundled outlines alone. ``area_counts`` are the
+    areas layer's counts when the caller has them (else counted from ``incidents``,
+    AREA_INPUT columns).
     """
     where = placed(incidents)
     many = len(where) > POINT_LIMIT
     view = view or fit_view(incidents)
-    if layer == "grid" or (many and layer == "points"):
+    if layer == "areas":
+        marks = areas_marks(area_counts or areas.counted(areas.index_areas(incidents)))
+    elif layer == "grid" or (many and layer == "points"):
         marks = grid_marks(incidents, view.zoom)
     elif layer == "heatmap":
         marks = heatmap_marks(incidents, where, view.zoom)
@@ -350,6 +365,46 @@ def grid_marks(incidents: pd.DataFrame, zoom: float) -> Marks:
         get_polygon="polygon", get_fill_color="colour", opacity=0.8)
     return Marks(layer, "grid", CELL_TOOLTIP, aggregated=True, cell_degrees=cell_degrees,
                  scale=scale, scale_title=scale_title)
+
+
+def area_shades(values: np.ndarray) -> tuple[list[tuple[int, int, int]],
+                                              list[tuple[str, tuple[int, int, int]]]]:
+    """Each value's colour on the grid's count scale, and the scale's legend; a value of
+    0 (a region by fatalities) gets a neutral grey of its own, said in the legend."""
+    top = int(values.max()) if len(values) else 0
+    if top < 1:
+        return [NO_FATALITIES] * len(values), ([("0", NO_FATALITIES)] if len(values) else [])
+    ends, palette = count_scale(top)
+    shades = [palette[i] if value > 0 else NO_FATALITIES
+              for i, value in zip(np.searchsorted(ends, values).tolist(), values.tolist(),
+                                  strict=True)]
+    legend = count_legend(top)
+    return shades, ([("0", NO_FATALITIES)] if (values == 0).any() else []) + legend
+
+
+def areas_marks(counts: areas.AreaCounts) -> Marks:
+    """The admin-1 regions with incidents in view, shaded by incidents or fatalities on
+    the grid's count scale: only those regions' (simplified) outlines are shipped, one
+    feature each, never a point; the rows in no region are said in the scale's title."""
+    table = counts.table[counts.table["id"].notna()]
+    outlines = areas.geometries()
+    table = table[table["id"].astype(str).isin(outlines.keys())]
+    shades, scale = area_shades(table[counts.shade_by].to_numpy(dtype=np.int64))
+    features = [
+        {"type": "Feature", "geometry": outlines[str(row.id)],
+         "properties": {"id": str(row.id), "name": str(row.area), "country": str(row.country),
+                        "incidents": f"{row.incidents:,}", "fatalities": f"{row.fatalities:,}",
+                        "colour": [*shade, 190]}}
+        for row, shade in zip(table.itertuples(index=False), shades, strict=True)]
+    layer = pdk.Layer(
+        "GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="areas",
+        pickable=True, stroked=True, filled=True, get_fill_color="properties.colour",
+        get_line_color=[90, 90, 90, 200], line_width_min_pixels=1)
+    title = f"{counts.shade_by.capitalize()} per admin-1 region"
+    if counts.outside:
+        title += f" ({counts.outside:,} incidents not in any region)"
+    return Marks(layer, "areas", AREA_TOOLTIP, aggregated=False, scale=scale,
+                 scale_title=title)
 
 
 def heatmap_marks(incidents: pd.DataFrame, where: pd.DataFrame, zoom: float) -> Marks:

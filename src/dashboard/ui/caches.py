@@ -26,7 +26,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboard import charts
+from dashboard import areas, charts
 from dashboard.dataset import Progress, combine
 from dashboard.filters import DECLARED, FILTERS, Filters, Selection, describe
 from dashboard.gazetteer import load_gazetteer
@@ -251,11 +251,28 @@ def selected(data: Data, described: str, _filters: Filters) -> View:
 
 @st.cache_resource(max_entries=16, hash_funcs=BY_IDENTITY)
 def incident_map(shown: View, layer: str, colour_by: str, tiles: bool,
-                 look: tuple[float, float, float]) -> IncidentMap:
-    names = map_input(layer, shown.selection.placed_count())
+                 look: tuple[float, float, float], shade_by: str = "incidents") -> IncidentMap:
+    # The areas layer is drawn from the view's counts (`area_counts`), not its rows.
+    counts = area_counts(shown, shade_by) if layer == "areas" else None
+    names = (["latitude", "longitude"] if counts is not None else
+             map_input(layer, shown.selection.placed_count()))
     latitude, longitude, zoom = look
     return build_map(shown.selection.columns(names), layer, colour_by,
-                     pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom), tiles)
+                     pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom), tiles,
+                     area_counts=counts)
+
+
+@st.cache_resource(max_entries=8, hash_funcs=BY_IDENTITY)
+def area_index(data: Data) -> areas.AreaIndex:
+    """Each row's admin-1 area, worked out once per table: a view's areas are then a
+    count over its rows (a playback step of a million rows takes milliseconds)."""
+    return areas.index_areas(data.incidents)
+
+
+@st.cache_resource(max_entries=32, hash_funcs=BY_IDENTITY)
+def area_counts(shown: View, shade_by: str) -> areas.AreaCounts:
+    """The admin-1 areas of a view: incidents and fatalities per region."""
+    return areas.counted(area_index(shown.data), shown.selection.positions, shade_by)
 
 
 @st.cache_resource(max_entries=32, hash_funcs=BY_IDENTITY)

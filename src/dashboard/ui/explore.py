@@ -17,6 +17,7 @@ from dashboard import charts
 from dashboard.filters import Filters, windows
 from dashboard.layers import OTHER_LABEL, POINT_LIMIT, IncidentMap, needs_framing
 from dashboard.ui import caches
+from dashboard.ui.areas import areas_ui
 from dashboard.ui.sidebar import COLOUR_NAMES, MapSettings
 from dashboard.ui.state import (
     EVENT_QUERY,
@@ -242,7 +243,7 @@ def explore_ui(period: caches.View, settings: MapSettings, playback: Playback) -
     look = map_view(period)
     figures = charts.totals(shown.selection.columns(charts.TOTALS_COLUMNS))
     incident_map = caches.incident_map(shown, settings.layer, settings.colour_by,
-                                       settings.tiles, look)
+                                       settings.tiles, look, settings.shade_by)
     # Everything is computed before anything is drawn, and the window is recorded only
     # once its map is: a run cut short by a click (Pause) leaves the screen and the
     # recorded window in step.
@@ -259,6 +260,7 @@ def explore_ui(period: caches.View, settings: MapSettings, playback: Playback) -
         st.session_state[PLAYBACK_INDEX] = window.index
     legend_ui(incident_map, settings.colour_by, figures.incidents - figures.unplaced)
     st.button("Fit the map to the incidents shown", key="refit", on_click=refit)
+    areas_ui(event, shown, settings)
     row = selected_row(event, incidents)
     if row is not None:
         details_ui(incidents, row)

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.filters import DECLARED, FILTERS, MAX_SEARCH, PERIOD_FILTERS, Filter, Filters
-from dashboard.layers import COLOUR_BY, LAYERS
+from dashboard.layers import COLOUR_BY, LAYERS, SHADE_BY
 from dashboard.ui.caches import Facts
 from dashboard.ui.state import LAYER, PERIOD, PERIOD_DATA
 from dashboard.wording import plural
@@ -19,7 +19,8 @@ from dashboard.wording import plural
 # Period presets, counted back from the last day in the data (not from today: a
 # historical file has nothing in the last 30 days of the calendar).
 PRESETS = {"All": None, "Last 12 months": 365, "Last 30 days": 30}
-LAYER_NAMES = {"points": "Points", "heatmap": "Heatmap", "grid": "Grid of counts"}
+LAYER_NAMES = {"points": "Points", "heatmap": "Heatmap", "grid": "Grid of counts",
+               "areas": "Areas (admin-1)"}
 COLOUR_NAMES = {"event_type": "event type", "actor": "actor"}
 
 
@@ -28,6 +29,7 @@ class MapSettings:
     layer: str  # one of layers.LAYERS
     colour_by: str  # one of layers.COLOUR_BY
     tiles: bool  # CARTO's street map under the incidents
+    shade_by: str = "incidents"  # what the areas layer shades regions by: one of SHADE_BY
 
 
 def choices_ui(label: str, key: str, counts: pd.Series, default: tuple[str, ...],
@@ -158,4 +160,6 @@ def map_settings_ui(default_layer: str) -> MapSettings:
         help="Draws CARTO's basemap (OpenStreetMap data) under the incidents; the page "
              "then fetches map tiles from CARTO's servers. Off, the map uses only the "
              "country outlines this app serves itself.")
-    return MapSettings(layer, colour_by, tiles)
+    shade_by = (st.sidebar.radio("Shade regions by", SHADE_BY, key="shade_by", horizontal=True)
+                if layer == "areas" else st.session_state.get("shade_by", SHADE_BY[0]))
+    return MapSettings(layer, colour_by, tiles, shade_by)
