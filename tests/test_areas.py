@@ -1,13 +1,23 @@
 """Admin-1 areas: points placed in their regions, file spellings matched, counts per area."""
 
+import json
+import time
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
-from dashboard import areas
+from dashboard import areas, cli, layers
 from dashboard.dataset import load_path
+from dashboard.geo import is_placed
+from dashboard.layers import build_map
+from dashboard.ui.areas import area_filters, picked_area
+from dashboard.ui.explore import SPEEDS
 
-from conftest import SHARED_DATA, needs_shared_data
+from conftest import ROOT, SHARED_DATA, needs_shared_data
 
 # (longitude, latitude, country code, the outline's name for the region holding it)
 KNOWN_POINTS = {
@@ -147,3 +157,147 @@ def test_real_nigeria_file_puts_borno_first_and_counts_add_up():
         assert table.iloc[0]["area"] == "Borno"
         assert table["incidents"].sum() == placed
         assert placed >= 0.99 * len(incidents)
+
+
+# The pipeline's step, the areas layer, the click on a region and `dashboard areas`.
+
+NO_REGION_COLUMN = """event_id,date,country,place,latitude,longitude,fatalities
+m1,2020-01-05,Nigeria,Maiduguri,11.85,13.16,4
+m2,2020-02-05,Nigeria,Maiduguri,11.85,13.16,6
+l1,2020-02-09,Nigeria,Lagos Island,6.45,3.40,1
+s1,2020-03-01,Nigeria,at sea,5.0,3.0,0
+"""
+
+
+def texts(values: pd.Series) -> dict:
+    return {key: None if pd.isna(value) else str(value) for key, value in values.items()}
+
+
+def test_a_file_without_regions_gets_them_from_the_outlines(write_csv):
+    incidents = load_path(write_csv(NO_REGION_COLUMN)).accepted.set_index("event_id")
+    assert texts(incidents["admin1"]) == {"m1": "Borno", "m2": "Borno", "l1": "Lagos",
+                                          "s1": None}  # at sea: in no region, said so
+    assert texts(incidents["admin1_source"]) == {"m1": "outline", "m2": "outline",
+                                                 "l1": "outline", "s1": None}
+
+
+def test_a_filled_region_is_spelled_as_the_file_spells_it_and_its_own_column_is_kept(
+        write_csv):
+    text = ("event_id,date,country,admin1,place,latitude,longitude,fatalities,admin1_source\n"
+            "a,2020-01-05,Nigeria,Borno state,Maiduguri,11.85,13.16,4,theirs\n"
+            "b,2020-01-06,Nigeria,,Bama,11.52,13.69,2,theirs\n"
+            "c,2020-01-07,Nigeria,,Ikeja,6.60,3.35,1,theirs\n")
+    incidents = load_path(write_csv(text)).accepted.set_index("event_id")
+    assert incidents["admin1"].astype(str).to_dict() == {
+        "a": "Borno state", "b": "Borno state", "c": "Lagos"}
+    assert incidents["admin1_source"].astype(str).to_dict() == {
+        "a": "file", "b": "outline", "c": "outline"}
+    assert set(incidents["admin1_source_source"].astype(str)) == {"theirs"}
+
+
+def deck_layer(incident_map, layer_id: str) -> dict:
+    spec = json.loads(incident_map.deck.to_json())
+    (layer,) = [layer for layer in spec["layers"] if layer["id"] == layer_id]
+    return spec, layer
+
+
+def test_the_areas_layer_ships_one_feature_per_region_with_incidents():
+    rows = pd.concat([frame(KNOWN_POINTS), frame({"Maiduguri again": (13.2, 11.9, "NG", None),
+                                                  "at sea": (0.0, 0.0, None, None)})],
+                     ignore_index=True).assign(latitude=lambda f: f["latitude"].astype(float))
+    incident_map = build_map(rows, "areas")
+    spec, layer = deck_layer(incident_map, "areas")
+    features = layer["data"]["features"]
+    names = [feature["properties"]["name"] for feature in features]
+    assert sorted(names) == sorted(point[3] for point in KNOWN_POINTS.values())
+    borno = next(f["properties"] for f in features if f["properties"]["name"] == "Borno")
+    assert (borno["incidents"], borno["fatalities"], borno["country"]) == ("2", "2", "Nigeria")
+    assert spec["layers"][0]["id"] == "countries"  # the country outlines stay beneath
+    assert [label for label, _ in incident_map.scale][-1].endswith("2")
+    assert "(1 incident not in any region)" in incident_map.scale_title  # the one at sea
+
+
+def test_the_areas_tooltip_shows_names_as_text():
+    hostile = '<img src=x onerror="alert(1)">'
+    table = pd.DataFrame({"area": [hostile], "country": ["Nigeria"], "id": [
+        areas.load_outlines().regions["id"].iloc[0]], "incidents": [3], "fatalities": [0]})
+    incident_map = build_map(pd.DataFrame({"latitude": [1.0], "longitude": [1.0]}), "areas",
+                             area_counts=areas.AreaCounts(table, 0, "fatalities"))
+    _, layer = deck_layer(incident_map, "areas")
+    # A text tooltip: deck.gl sets it as the element's text, never parses it as HTML.
+    assert set(incident_map.deck._tooltip) == {"text"}
+    assert layer["data"]["features"][0]["properties"]["name"] == hostile
+    assert incident_map.scale == [("0", layers.NO_FATALITIES)]
+
+
+def test_a_click_on_a_region_picks_each_spelling_of_it():
+    rows = pd.DataFrame({"country": ["Nigeria"] * 4, "country_code": ["NG"] * 4,
+                         "admin1": ["Borno state", "Borno", None, "Yobe state"],
+                         "longitude": [13.16, 13.2, 13.3, 11.75],
+                         "latitude": [11.85, 11.9, 11.8, 12.0], "fatalities": [1, 2, 3, 4]})
+    index = areas.index_areas(rows)
+    borno = areas.load_outlines().regions.set_index("name").loc["Borno", "id"]
+    event = SimpleNamespace(selection=SimpleNamespace(objects={"areas": [
+        {"type": "Feature", "properties": {"id": borno, "name": "Borno"}}]}))
+    assert picked_area(event) == borno
+    assert picked_area(SimpleNamespace(selection=SimpleNamespace(objects={}))) is None
+    assert area_filters(rows, index, borno) == {"countries": ["Nigeria"],
+                                                "admin1": ["Borno", "Borno state"]}
+    assert area_filters(rows, index, "no such id") is None
+
+
+def run_areas(capsys, *arguments) -> dict:
+    assert cli.main(["areas", *map(str, arguments), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_dashboard_areas_counts_every_filtered_row(capsys, write_csv):
+    path = write_csv(NO_REGION_COLUMN)
+    report = run_areas(capsys, path)
+    assert [(a["area"], a["incidents"], a["fatalities"]) for a in report["areas"]] == [
+        ("Borno", 2, 10), ("Lagos", 1, 1)]
+    assert (report["rows"], report["in_areas"], report["not_in_any_area"]) == (4, 3, 1)
+    report = run_areas(capsys, path, "--by", "country", "--start", "2020-02-01")
+    assert report["areas"] == [{"area": "Nigeria", "country": "Nigeria", "id": "NG",
+                                "incidents": 3, "fatalities": 7}]
+    with pytest.raises(SystemExit):  # argparse: a usage line, no traceback
+        cli.main(["areas", str(path), "--by", "district"])
+
+
+@needs_shared_data
+def test_dashboard_areas_on_the_nigeria_file_puts_borno_first(capsys):
+    path = SHARED_DATA / "ucdp_ged_nigeria_hdx_v20_1.csv"
+    report = run_areas(capsys, path, "--by", "admin1")
+    placed = int(is_placed(load_path(path).accepted).sum())
+    assert report["areas"][0]["area"] == "Borno"
+    assert sum(area["incidents"] for area in report["areas"]) == report["in_areas"] == placed
+    assert report["in_areas"] + report["not_in_any_area"] == report["rows"]
+
+
+def area_table(at) -> list[tuple]:
+    (table,) = [frame.value for frame in at.dataframe if "Region" in frame.value.columns]
+    return list(table[["Region", "Incidents"]].itertuples(index=False, name=None))
+
+
+def test_playback_with_the_areas_layer_counts_each_window(monkeypatch, write_csv):
+    monkeypatch.setenv("DASHBOARD_DATA", str(write_csv(NO_REGION_COLUMN)))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in {"layer": "areas", "start": "2020-01-01", "end": "2020-03-31"}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception
+    assert area_table(at) == [("Borno", 2), ("Lagos", 1)]
+    at.selectbox(key="speed").set_value("fast").run()
+    at.button(key="play").click().run()
+    assert area_table(at) == [("Borno", 1)]  # January
+    time.sleep(SPEEDS["fast"])
+    at.run()
+    assert area_table(at) == [("Borno", 1), ("Lagos", 1)]  # February
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    (layer,) = [layer for layer in spec["layers"] if layer["id"] == "areas"]
+    assert [f["properties"]["incidents"] for f in layer["data"]["features"]] == ["1", "1"]
+    time.sleep(SPEEDS["fast"])
+    at.run()
+    assert area_table(at) == []  # March: the one incident at sea is in no region
+    assert any("1 incident in none" in caption.value for caption in at.caption)

@@ -20,6 +20,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from dashboard import areas
 from dashboard.geo import is_placed
+from dashboard.wording import plural
 
 LAYERS = ("points", "heatmap", "grid", "areas")
 COLOUR_BY = ("event_type", "actor")
@@ -402,7 +403,7 @@ def areas_marks(counts: areas.AreaCounts) -> Marks:
         get_line_color=[90, 90, 90, 200], line_width_min_pixels=1)
     title = f"{counts.shade_by.capitalize()} per admin-1 region"
     if counts.outside:
-        title += f" ({counts.outside:,} incidents not in any region)"
+        title += f" ({plural(counts.outside, 'incident')} not in any region)"
     return Marks(layer, "areas", AREA_TOOLTIP, aggregated=False, scale=scale,
                  scale_title=title)
 

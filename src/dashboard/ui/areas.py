@@ -10,6 +10,7 @@ from dashboard import areas
 from dashboard.filters import DECLARED
 from dashboard.ui import caches
 from dashboard.ui.sidebar import MapSettings
+from dashboard.wording import plural
 
 PICKED_AREA = "picked_area"  # the region (outline id) the last map click picked
 COUNTRIES, ADMIN1 = DECLARED["countries"].field, DECLARED["admin1"].field
@@ -62,9 +63,10 @@ def areas_ui(event, shown: caches.View, settings: MapSettings) -> None:
     table = table.assign(**{name: table[name].astype("string").fillna("")
                             for name in ("Region", "Country")})
     outside = len(shown.selection) - int(counts.table["incidents"].sum())
-    st.caption(f"{len(table):,} admin-1 areas in view; click a region on the map to "
-               "filter to it." + (f" {outside:,} incidents are in none (no region in the "
-                                  "file and no point inside an outline)." if outside else ""))
-    st.dataframe(table, hide_index=True, key="areas_table", height=280,
+    st.caption(f"{plural(len(table), 'admin-1 area')} in view; click a region on the map to "
+               "filter to it." + (f" {plural(outside, 'incident')} in none (no region in "
+                                  "the file and no point inside an outline)." if outside
+                                  else ""))
+    st.dataframe(table, hide_index=True, key="areas_table",
                  column_config={name: st.column_config.NumberColumn(name, format="localized")
                                 for name in ("Incidents", "Fatalities")})
