@@ -9,7 +9,8 @@ its own (so peak memory is that side's alone):
 - ours: `load_path` (read, validate, geocode, save a snapshot), `load_path` again
   (warm: the snapshot), then for each filter in FILTERS what the page does on a filter
   change up to the map: a `Selection`, `build_map` on the columns it needs, and the spec's
-  JSON as Streamlit ships it; then `to_csv_bytes` of every row;
+  JSON as Streamlit ships it; the same for the areas layer (regions shaded by counts,
+  after each row's region is worked out once); then `to_csv_bytes` of every row;
 - baseline: pandas `read_csv` (cold and again), then for each filter a boolean mask, a
   pydeck ScatterplotLayer of the filtered rows as row dicts and its JSON, then
   `DataFrame.to_csv`.
@@ -36,6 +37,7 @@ import pandas as pd
 import pydeck as pdk
 import synthetic
 
+from dashboard import areas
 from dashboard.dataset import load_path
 from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, Selection
@@ -79,7 +81,27 @@ def ours(path: Path) -> dict:
     _, export = timed(lambda: to_csv_bytes(incidents))
     return {"cold_load_s": cold, "warm_load_s": warm, "rows": len(incidents),
             "filter_to_spec_s": statistics.median(seconds), "spec_bytes": max(sizes),
-            "export_s": export}
+            "export_s": export, **areas_figures(incidents, view)}
+
+
+def areas_figures(incidents: pd.DataFrame, view: pdk.ViewState) -> dict:
+    """The areas layer as the page builds it: each row's region once per table (cached
+    by the page), then per filter a count over the selection and the regions' spec."""
+    index, indexing = timed(lambda: areas.index_areas(incidents))
+
+    def spec(filters: Filters) -> str:
+        selection = Selection(incidents, filters)
+        counts = areas.counted(index, selection.positions)
+        return build_map(selection.columns(["latitude", "longitude"]), "areas", view=view,
+                         area_counts=counts).deck.to_json()
+
+    seconds, sizes = [], []
+    for filters in FILTERS:
+        text, elapsed = timed(lambda f=filters: spec(f))
+        seconds.append(elapsed)
+        sizes.append(len(text.encode()))
+    return {"areas_index_s": indexing, "areas_filter_to_spec_s": statistics.median(seconds),
+            "areas_spec_bytes": max(sizes)}
 
 
 def baseline(path: Path) -> dict:
@@ -154,6 +176,10 @@ def main() -> None:
         print(f"{args.rows:,} rows, {size / 1e6:.0f} MB CSV, {os.cpu_count()} cores; "
               f"filter times are medians over {len(FILTERS)} filters")
         print(table(results))
+        mine = results["ours"]
+        print(f"areas layer: each row's region {mine['areas_index_s']:.2f} s once per table; "
+              f"filter change to spec {mine['areas_filter_to_spec_s']:.3f} s (median); "
+              f"largest spec {mine['areas_spec_bytes'] / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

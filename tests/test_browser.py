@@ -437,3 +437,36 @@ def test_the_grid_at_a_continental_framing_has_cells_one_can_see_and_a_legend(se
         "element => element.scrollIntoView({block: 'center'})")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "grid-continental.png")
+
+
+NIGERIA = ROOT.parent / "shared" / "data" / "ucdp_ged_nigeria_hdx_v20_1.csv"
+
+
+@pytest.mark.skipif(not NIGERIA.is_file(), reason=f"reference file {NIGERIA} is absent")
+def test_areas_on_the_nigeria_file_shade_regions_and_a_click_filters_to_one(tmp_path, page):
+    from dashboard.layers import fit_view
+
+    incidents = load_path(NIGERIA).accepted
+    with start_server(NIGERIA, tmp_path) as (url, _):
+        page.goto(f"{url}/?layer=areas")
+        page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+        settle(page)
+        page.wait_for_timeout(15_000)  # the software renderer draws the regions
+        expect(page.get_by_text(re.compile(r"Incidents per admin-1 region"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"37 admin-1 areas in view"))).to_be_visible()
+        canvas = page.locator(MAP_CANVAS).first
+        canvas.evaluate("element => element.scrollIntoView({block: 'center'})")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "areas-nigeria.png", full_page=True)
+
+        # Maiduguri lies in Borno: hovering there names the region, a click filters to it.
+        x, y = screen_point(fit_view(incidents), canvas.bounding_box(), 11.85, 13.16)
+        page.mouse.move(x, y)
+        expect(page.locator(".deck-tooltip")).to_contain_text("Borno, Nigeria", timeout=10_000)
+        page.mouse.click(x, y)
+        page.wait_for_url(re.compile(r"admin1=Borno"), timeout=60_000)
+        settle(page)
+        borno = int((incidents["admin1"].astype(str).str.startswith("Borno")).sum())
+        wait_for_metric(page, "Incidents", f"{borno:,}")
+        assert "country=Nigeria" in page.url
+        page.screenshot(path=ARTIFACTS / "areas-nigeria-borno.png", full_page=True)
