@@ -301,3 +301,18 @@ def test_playback_with_the_areas_layer_counts_each_window(monkeypatch, write_csv
     at.run()
     assert area_table(at) == []  # March: the one incident at sea is in no region
     assert any("1 incident in none" in caption.value for caption in at.caption)
+
+
+def test_a_map_of_every_region_of_the_world_stays_within_the_spec_bound():
+    regions = areas.load_outlines().regions
+    table = pd.DataFrame({"area": regions["name"], "country": regions["country"],
+                          "id": regions["id"], "incidents": np.arange(len(regions), 0, -1),
+                          "fatalities": 1_000_000})
+    incident_map = build_map(pd.DataFrame({"latitude": [1.0], "longitude": [1.0]}), "areas",
+                             area_counts=areas.AreaCounts(table, 0))
+    _, layer = deck_layer(incident_map, "areas")
+    drawn = len(layer["data"]["features"])
+    assert len(incident_map.deck.to_json()) < 3_000_000
+    assert 0 < drawn < len(regions)
+    assert f"{len(regions) - drawn:,} regions with the fewest incidents" in (
+        incident_map.scale_title)

@@ -569,3 +569,10 @@ def geometries(path: Path | None = None) -> dict[str, dict]:
     collection = json.loads((path or outlines_path()).read_text(encoding="utf-8"))
     return {str(feature["properties"]["id"]): feature["geometry"]
             for feature in collection["features"]}
+
+
+@cache
+def geometry_sizes(path: Path | None = None) -> dict[str, int]:
+    """How many bytes of compact JSON each region's outline adds to a map's spec."""
+    return {area_id: len(json.dumps(geometry, separators=(",", ":")))
+            for area_id, geometry in geometries(path).items()}
