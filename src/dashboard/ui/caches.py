@@ -262,7 +262,8 @@ def incident_map(shown: View, layer: str, colour_by: str, tiles: bool,
                      area_counts=counts)
 
 
-@st.cache_resource(max_entries=8, hash_funcs=BY_IDENTITY)
+@st.cache_resource(max_entries=8, hash_funcs=BY_IDENTITY,
+                   show_spinner="Finding each incident's admin-1 region…")
 def area_index(data: Data) -> areas.AreaIndex:
     """Each row's admin-1 area, worked out once per table: a view's areas are then a
     count over its rows (a playback step of a million rows takes milliseconds)."""
