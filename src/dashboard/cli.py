@@ -1,7 +1,8 @@
 """The pipeline without a browser: `dashboard check|geocode|export|run`.
 
-A contract other scripts rely on (see DESIGN.md): exit 0 on success, 2 on unusable input
-with a one-line reason on stderr, never a traceback for bad input.
+A contract other scripts rely on: exit 0 on success, 2 on
+unusable input with a one-line reason on stderr, never a traceback for bad input. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
