@@ -1,8 +1,7 @@
 """The pipeline without a browser: `dashboard check|geocode|export|run`.
 
-A contract other scripts rely on: exit 0 on success, 2 on
-unusable input with a one-line reason on stderr, never a traceback for bad input. See
-docs/ARCHITECTURE.md.
+A contract other scripts rely on: exit 0 on success, 2 on unusable input with a one-line
+reason on stderr, never a traceback for bad input. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
