@@ -78,12 +78,19 @@ class Families:
         if not isinstance(actor, str):
             return None
         words = f" {normalize_name(actor)} "
-        names = {normalize_name(part) for part in NAME_SEPARATORS.split(actor)}
-        names.add(words.strip())
         for alias in self.aliases:
-            if (f" {alias.key} " in words) if alias.match == "words" else alias.key in names:
+            # A whole name is also whole words: the names are split only for those.
+            if f" {alias.key} " in words and (alias.match == "words"
+                                               or alias.key in names_of(actor)):
                 return alias.family or None
         return None
+
+
+def names_of(actor: str) -> set[str]:
+    """The whole names in an actor's text, folded: the text, and each part of it between
+    commas, semicolons, slashes and brackets."""
+    return {normalize_name(actor), *(normalize_name(part)
+                                     for part in NAME_SEPARATORS.split(actor))}
 
 
 NO_FAMILIES = Families((), "none")
@@ -132,22 +139,22 @@ def alias_of(row: dict, line: int, file_name: str) -> Alias:
     return Alias(cells["pattern"], cells["family"], cells["match"], cells["note"], key)
 
 
-def families_of(incidents: pd.DataFrame, families: Families) -> pd.Series:
+def families_of(incidents: pd.DataFrame, families: Families) -> pd.Categorical:
     """Each incident's family: its actor's, else its target's; missing when neither
-    has one. Each distinct name is matched once (a million rows hold a few thousand)."""
-    family = pd.Series(pd.NA, index=incidents.index, dtype="string")
+    has one. Each distinct name is matched once (a million rows hold a few thousand), and
+    rows are handled as integer codes, never as a million strings."""
+    names = families.names()
+    number = {name: code for code, name in enumerate(names)}
+    family = np.full(len(incidents), -1, dtype=np.int32)
     for column in ("actor", "target"):
         if column not in incidents:
             continue
-        values = incidents[column]
-        codes, distinct = pd.factorize(values)
-        if not len(distinct):
-            continue
-        found = np.array([families.family_of(name) for name in distinct] + [None],
-                         dtype=object)  # the last stands for a missing name (code -1)
-        named = pd.Series(found[codes], index=incidents.index, dtype="string")
-        family = family.fillna(named)
-    return family
+        codes, distinct = pd.factorize(incidents[column])
+        # One code per distinct name, and -1 (no family) at the end for a missing name.
+        found = np.array([number.get(families.family_of(name), -1) for name in distinct]
+                         + [-1], dtype=np.int32)
+        family = np.where(family >= 0, family, found[codes])
+    return pd.Categorical.from_codes(family, categories=pd.Index(names, dtype="string"))
 
 
 def name_families(incidents: pd.DataFrame, families: Families) -> pd.DataFrame:
