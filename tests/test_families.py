@@ -224,3 +224,33 @@ def test_families_are_named_once_per_distinct_name(monkeypatch):
                          "target": ["Civilians"] * 4000})
     actors.families_of(rows, families)
     assert sorted(calls) == ["Civilians", "IS", "JNIM"]
+
+
+def test_the_page_reads_an_edited_table_on_its_next_run(monkeypatch, write_csv, tmp_path):
+    copy = tmp_path / "actor_families.csv"
+    shutil.copy(FAMILIES_PATH, copy)
+    monkeypatch.setattr(actors, "FAMILIES_PATH", copy)
+    at = opened(monkeypatch, write_csv(MIXED))
+    assert at.multiselect(key="families").options == ["Islamic State (2)", "al-Qaeda (1)"]
+    text = copy.read_text(encoding="utf-8").splitlines()
+    text.insert(1, "Unidentified armed group,Unknown,name,a test's family for the unclaimed")
+    copy.write_text("\n".join(text) + "\n", encoding="utf-8")
+    at.run()  # the same server, the same session: no restart, no rebuild
+    assert not at.exception
+    assert at.multiselect(key="families").options == [
+        "Islamic State (2)", "Unknown (1)", "al-Qaeda (1)"]
+
+
+def test_a_broken_table_is_said_and_the_incidents_still_load(monkeypatch, write_csv,
+                                                             tmp_path):
+    broken = tmp_path / "actor_families.csv"
+    broken.write_text("pattern,family,match,note\nISWAP,Islamic State,words,\n",
+                      encoding="utf-8")
+    monkeypatch.setattr(actors, "FAMILIES_PATH", broken)
+    at = opened(monkeypatch, write_csv(MIXED))
+    assert not at.exception
+    (error,) = at.sidebar.error
+    assert "Actor families are not shown" in error.value
+    assert "line 2\\: it has no note saying why" in error.value  # escaped for Markdown
+    assert {m.label: m.value for m in at.metric}["Incidents"] == "4"
+    assert at.multiselect(key="families").options == []

@@ -96,10 +96,11 @@ def names_of(actor: str) -> set[str]:
 NO_FAMILIES = Families((), "none")
 
 
-def read_families(path: Path = FAMILIES_PATH) -> Families:
-    """The alias table at ``path``; raises FamiliesError, naming the line, on a row
-    without a pattern, family column, known match or note, or a pattern that folds to
-    nothing."""
+def read_families(path: Path | None = None) -> Families:
+    """The alias table at ``path`` (FAMILIES_PATH, looked up now, unless given); raises
+    FamiliesError, naming the line, on a row without a pattern, family column, known
+    match or note, or a pattern that folds to nothing."""
+    path = FAMILIES_PATH if path is None else path
     try:
         data = path.read_bytes()
         text = data.decode("utf-8-sig")
@@ -114,9 +115,10 @@ def read_families(path: Path = FAMILIES_PATH) -> Families:
     return Families(tuple(aliases), version_of(data))
 
 
-def families_version(path: Path = FAMILIES_PATH) -> str:
+def families_version(path: Path | None = None) -> str:
     """The version of the alias table at ``path`` now, as `read_families` gives it; for a
     record that was not handed the one its table was loaded with."""
+    path = FAMILIES_PATH if path is None else path
     try:
         return version_of(path.read_bytes())
     except OSError as error:
