@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashboard import ROOT, __version__, store
+from dashboard.actors import read_families
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import FILTERS, Filter, Filters, apply_filters
@@ -192,7 +193,9 @@ def export(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
     saved = read_saved("export")
     client = configured(args.nominatim_url, args.user_agent) if args.online else None
-    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer)
+    families = read_families()  # once: the rows and the provenance name the same table
+    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer,
+                      families=families)
     filters = filters_from_args(args, table.accepted, gazetteer)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
@@ -203,7 +206,7 @@ def export(args: argparse.Namespace) -> int:
     if args.provenance:
         record = provenance(table, filters, shown,
                             online=client.service.domain if client else None,
-                            fixes=saved.fixes)
+                            fixes=saved.fixes, families=families.version)
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0

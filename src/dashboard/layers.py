@@ -21,10 +21,10 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboard.geo import is_placed
 
 LAYERS = ("points", "heatmap", "grid")
-COLOUR_BY = ("event_type", "actor")
+COLOUR_BY = ("event_type", "actor", "actor_family")
 # The columns a map reads from the incidents (see `map_input`): callers pass only these.
 MAP_INPUT = ["latitude", "longitude", "fatalities", "place", "admin1", "country", "date",
-             "actor", "event_type", "geo_precision"]
+             "actor", "event_type", "geo_precision", "actor_family"]
 CELL_INPUT = ["latitude", "longitude", "fatalities"]
 POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
                  "actor", "event_type", "fatalities", "geo_precision", "row"]

@@ -20,7 +20,7 @@ from dashboard.wording import plural
 # historical file has nothing in the last 30 days of the calendar).
 PRESETS = {"All": None, "Last 12 months": 365, "Last 30 days": 30}
 LAYER_NAMES = {"points": "Points", "heatmap": "Heatmap", "grid": "Grid of counts"}
-COLOUR_NAMES = {"event_type": "event type", "actor": "actor"}
+COLOUR_NAMES = {"event_type": "event type", "actor": "actor", "actor_family": "actor family"}
 
 
 @dataclass(frozen=True)
