@@ -34,6 +34,7 @@ n2,2020-06-13,Nigeria,Yobe,Buni Yadi,20,ISWAP,Explosions,bomb in the market
 n3,2021-06-01,Nigeria,,Xyzzy-unknown,,ISWAP,Battles,three
 i1,2016-07-03,Iraq,Baghdad,Baghdad,300,Islamic State,Explosions,Market bombing
 a1,2021-06-12,Afghanistan,Kabul,Kabul,7,ISKP,Battles,five
+m1,2018-05-19,Mali,Mopti,Mopti,3,JNIM,Battles,ambush
 """
 # A value for each declared filter (by field) that picks some of TABLE's rows, not all.
 EXAMPLES = {
@@ -42,6 +43,7 @@ EXAMPLES = {
     "countries": ("Nigeria",),
     "admin1": ("Borno",),
     "actors": ("ISKP",),
+    "families": ("al-Qaeda",),
     "event_types": ("Explosions",),
     "text": "market",
     "min_fatalities": 10,

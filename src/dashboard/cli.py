@@ -1,7 +1,7 @@
 """The pipeline without a browser: `dashboard check|geocode|export|areas|run`.
 
-A contract other scripts rely on (see DESIGN.md): exit 0 on success, 2 on unusable input
-with a one-line reason on stderr, never a traceback for bad input.
+A contract other scripts rely on: exit 0 on success, 2 on unusable input with a one-line
+reason on stderr, never a traceback for bad input. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from dashboard import ROOT, __version__, areas, store
+from dashboard.actors import read_families
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import FILTERS, Filter, Filters, Selection, apply_filters
@@ -200,7 +201,9 @@ def export(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
     saved = read_saved("export")
     client = configured(args.nominatim_url, args.user_agent) if args.online else None
-    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer)
+    families = read_families()  # once: the rows and the provenance name the same table
+    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer,
+                      families=families)
     filters = filters_from_args(args, table.accepted, gazetteer)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
@@ -211,7 +214,7 @@ def export(args: argparse.Namespace) -> int:
     if args.provenance:
         record = provenance(table, filters, shown,
                             online=client.service.domain if client else None,
-                            fixes=saved.fixes)
+                            fixes=saved.fixes, families=families.version)
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0

@@ -135,6 +135,14 @@ FILTERS = (
                        "countries."),
     Filter("actors", "actor", "--actor", "choices", "Actors", one_of("actor"),
            column="actor", metavar="NAME"),
+    Filter("families", "family", "--family", "choices", "Actor families",
+           one_of("actor_family"), column="actor_family", metavar="FAMILY",
+           help="an actor family of data/actor_families.csv (\"Islamic State\": IS, ISIL, "
+                "ISWAP, ISKP, ...)",
+           widget_help="Groups of actor names from data/actor_families.csv: \"Islamic "
+                       "State\" holds IS, ISIS, ISIL and every province (ISWAP, ISGS, ISKP, "
+                       "ISCAP, Sinai); an incident whose actor has none takes the other "
+                       "side's."),
     Filter("event_types", "type", "--type", "choices", "Event types", one_of("event_type"),
            column="event_type", metavar="EVENT_TYPE"),
     Filter("text", "q", "--search", "text", "Search place and notes", contains(*SEARCHED),
@@ -161,6 +169,7 @@ class Filters:
     countries: tuple[str, ...] = ()
     admin1: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()  # actor families (the `actor_family` column)
     event_types: tuple[str, ...] = ()
     text: str = ""  # in the place or the notes, any case
     min_fatalities: int = 0

@@ -23,10 +23,10 @@ from dashboard.geo import is_placed
 from dashboard.wording import plural
 
 LAYERS = ("points", "heatmap", "grid", "areas")
-COLOUR_BY = ("event_type", "actor")
+COLOUR_BY = ("event_type", "actor", "actor_family")
 # The columns a map reads from the incidents (see `map_input`): callers pass only these.
 MAP_INPUT = ["latitude", "longitude", "fatalities", "place", "admin1", "country", "date",
-             "actor", "event_type", "geo_precision"]
+             "actor", "event_type", "geo_precision", "actor_family"]
 CELL_INPUT = ["latitude", "longitude", "fatalities"]
 POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
                  "actor", "event_type", "fatalities", "geo_precision", "row"]

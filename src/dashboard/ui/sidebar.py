@@ -21,7 +21,7 @@ from dashboard.wording import plural
 PRESETS = {"All": None, "Last 12 months": 365, "Last 30 days": 30}
 LAYER_NAMES = {"points": "Points", "heatmap": "Heatmap", "grid": "Grid of counts",
                "areas": "Areas (admin-1)"}
-COLOUR_NAMES = {"event_type": "event type", "actor": "actor"}
+COLOUR_NAMES = {"event_type": "event type", "actor": "actor", "actor_family": "actor family"}
 
 
 @dataclass(frozen=True)
