@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
+from hypothesis import given, settings
+from hypothesis import strategies as hypothesis_st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.cli import main
@@ -43,6 +45,11 @@ PALMA_LABEL = "Palma, Mozambique (10.77 S, 40.47 E)"
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
     return load_path(SAMPLE).accepted
+
+
+def st_points():
+    """Points anywhere, poles and the antimeridian included."""
+    return hypothesis_st.tuples(hypothesis_st.floats(-90, 90), hypothesis_st.floats(-180, 180))
 
 
 def within_of_palma(incidents: pd.DataFrame, km: float) -> pd.DataFrame:
@@ -107,6 +114,14 @@ def test_rows_without_a_point_are_never_within():
                          "longitude": pd.array([40.4, 40.4, None, 40.0], dtype="Float64")})
     near = Near("x", 50, *PALMA, "x")
     assert within(rows, near).tolist() == [True, False, False, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st_points(), st_points(), hypothesis_st.floats(0.1, 2000))
+def test_within_is_every_row_within_the_distance(centre, point, km):
+    rows = pd.DataFrame({"latitude": [point[0], np.nan], "longitude": [point[1], 0.0]})
+    near = Near("x", km, *centre, "x")
+    assert within(rows, near).tolist() == [bool(distance_km(*point, *centre) <= km), False]
 
 
 # --- the command line ------------------------------------------------------------------

@@ -170,7 +170,8 @@ FILTERS = (
     Filter("near", "near", "--near", "near", "Near a place", within, radius="km",
            metavar="TEXT",
            help="rows whose point lies within --km (default 50) of a place ('Palma, "
-                "Mozambique') or of coordinates ('-10.77, 40.47'); rows with no point never",
+                "Mozambique') or of coordinates ('-10.77, 40.47'); rows with no point are "
+                "left out, and counted",
            widget_help="A town, 'Town, Country' or coordinates ('-10.77, 40.47'). "
                        "Incidents with no point on the map are left out."),
 )
