@@ -71,6 +71,10 @@ def test_palma_with_its_country_is_the_mozambican_town_not_mallorca():
     assert distance_km(mallorca.latitude, mallorca.longitude, *PALMA) > 6000
 
 
+def test_a_region_is_a_centre_and_says_it_is_one():
+    assert locate_near("Borno, Nigeria").label.startswith("Borno (region), Nigeria (")
+
+
 def test_coordinates_are_taken_as_typed():
     near = locate_near("-10.77, 40.47", 25)
     assert (near.latitude, near.longitude, near.km) == (-10.77, 40.47, 25)

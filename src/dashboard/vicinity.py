@@ -121,7 +121,7 @@ def locate(text: str, gazetteer: Gazetteer) -> Point:
     latitude, longitude = float(found["latitude"]), float(found["longitude"])
     country = gazetteer.country_name(found["found_country_code"])
     name = found_name(gazetteer, latitude, longitude, found["found_country_code"]) or text
-    kind = "" if found["geo_precision"] == "place" else f" ({found['geo_precision']})"
+    kind = {"admin2": " (district)", "admin1": " (region)"}.get(found["geo_precision"], "")
     return Point(latitude, longitude,
                  f"{name}{kind}, {country} ({degrees(latitude, longitude)})")
 
@@ -133,10 +133,11 @@ def refuse_unless_one_place(text: str, found: pd.Series, gazetteer: Gazetteer) -
         raise Unresolved(f"{text!r} is not a place the gazetteer knows; try "
                          "'Place, Country' or coordinates such as '-10.77, 40.47'")
     if bool(found["geo_ambiguous"]):
-        countries = candidates(text.split(",")[0], gazetteer)["country"].dropna()
-        some = ", ".join(dict.fromkeys(countries.head(4)))
+        countries = list(dict.fromkeys(candidates(text.split(",")[0], gazetteer)[
+            "country"].dropna()))
+        some = ", ".join(countries[:6]) + (", ..." if len(countries) > 6 else "")
         raise Unresolved(f"several places are called {text!r}"
-                         + (f" (in {some}, ...)" if some else "")
+                         + (f" (in {some})" if some else "")
                          + "; add the country: 'Place, Country'")
     if found["geo_precision"] == "country":
         raise Unresolved(f"{text!r} names only a country; a distance needs a town, a "
