@@ -441,6 +441,7 @@ def test_the_grid_at_a_continental_framing_has_cells_one_can_see_and_a_legend(se
 
 def test_a_near_link_opens_its_rows_inside_a_drawn_circle(server, page):
     import io as bytes_io
+    from urllib.parse import quote_plus
 
     import numpy as np
     from PIL import Image
@@ -480,3 +481,16 @@ def test_a_near_link_opens_its_rows_inside_a_drawn_circle(server, page):
                                                                         rel=0.05)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "near-palma.png")
+
+    # A picked incident sets the filter to its point (the click is in the map's fragment:
+    # the sidebar's filters must run again too).
+    macomia = incidents[incidents["place"] == "Macomia"].iloc[0]
+    page.goto(f"{server}/?event={macomia['event_id']}")
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    settle(page)
+    page.get_by_role("button", name="Incidents near this one").click()
+    point = f"{macomia['latitude']:.5f}, {macomia['longitude']:.5f}"
+    page.wait_for_url(re.compile("near=" + re.escape(quote_plus(point))), timeout=60_000)
+    settle(page)
+    around = locate_near(point)
+    assert metric(page, "Incidents") == f"{len(apply_filters(incidents, Filters(near=around))):,}"

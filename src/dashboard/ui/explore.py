@@ -174,10 +174,11 @@ def near_this_ui(record: pd.Series) -> None:
     if pd.isna(record.get("latitude")) or pd.isna(record.get("longitude")):
         return
     point = f"{float(record['latitude']):.5f}, {float(record['longitude']):.5f}"
-    st.button("Incidents near this one", key="near-this", on_click=set_near,
-              args=(DECLARED["near"], point),
-              help="Sets the sidebar's 'Near a place' to this incident's point; the "
-                   "distance is the one set there.")
+    if st.button("Incidents near this one", key="near-this", on_click=set_near,
+                 args=(DECLARED["near"], point),
+                 help="Sets the sidebar's 'Near a place' to this incident's point; the "
+                      "distance is the one set there."):
+        st.rerun(scope="app")  # a click in the map's fragment reruns only the fragment
 
 
 def near_note_ui(period: caches.View) -> None:
