@@ -191,6 +191,17 @@ def test_the_rows_left_out_for_having_no_point_are_counted(write_csv, tmp_path, 
     assert "1 incident not on the map (place unknown) is left out" in said
 
 
+def test_the_provenance_says_where_and_how_far(tmp_path):
+    out, record = tmp_path / "out.csv", tmp_path / "provenance.json"
+    assert main(["export", str(SAMPLE), "--near", "Palma, Mozambique", "--km", "100",
+                 "-o", str(out), "--provenance", str(record)]) == 0
+    written = json.loads(record.read_text(encoding="utf-8"))
+    assert written["filters"]["near"] == {
+        "text": "Palma, Mozambique", "km": 100.0, "latitude": pytest.approx(PALMA[0]),
+        "longitude": pytest.approx(PALMA[1]), "found": PALMA_LABEL}
+    assert written["export_options"][-4:] == ["--near", "Palma, Mozambique", "--km", "100"]
+
+
 # --- the link --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("km", [100.0, 12.5])
@@ -274,6 +285,13 @@ def test_a_place_the_page_cannot_find_is_said_and_not_applied(sample, monkeypatc
                for info in at.sidebar.info)
     assert figure(at, "Incidents") == str(len(sample))
     assert "near" not in at.query_params
+
+
+def test_the_page_counts_the_rows_with_no_point_it_leaves_out(write_csv, monkeypatch):
+    at = opened(monkeypatch, write_csv(UNPLACED), near="Palma, Mozambique", km="100")
+    assert figure(at, "Incidents") == "2"
+    assert any("1 incident not on the map (place unknown) is left out" in caption.value
+               for caption in at.caption)
 
 
 def test_the_sidebar_sets_and_says_the_distance_filter(sample, monkeypatch):
