@@ -24,6 +24,7 @@ from dashboard.filters import (
     to_query,
 )
 from dashboard.ui.sidebar import WIDGETS
+from dashboard.vicinity import locate_near
 
 from conftest import ROOT
 
@@ -48,6 +49,7 @@ EXAMPLES = {
     "text": "market",
     "min_fatalities": 10,
     "hide_country_level": True,
+    "near": locate_near("Maiduguri, Nigeria", 50),
 }
 
 
@@ -72,7 +74,7 @@ def test_the_filters_fields_are_the_declarations():
     assert [f.name for f in fields] == [declared.field for declared in FILTERS]
     assert [f.default for f in fields] == [declared.unset for declared in FILTERS]
     assert sorted(EXAMPLES) == sorted(declared.field for declared in FILTERS)
-    assert len(set(QUERY_NAMES)) == len(FILTERS)  # one URL name each
+    assert len(set(QUERY_NAMES)) == len(QUERY_NAMES)  # no URL name taken twice
     assert set(WIDGETS) == set(OPTION_KINDS) == set(KINDS)  # every kind drawn and typed
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard import areas
+from dashboard import areas, vicinity
 from dashboard.geo import is_placed
 from dashboard.wording import plural
 
@@ -326,18 +326,20 @@ class Marks:
 
 def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "event_type",
               view: pdk.ViewState | None = None, tiles: bool = False,
-              area_counts: areas.AreaCounts | None = None) -> IncidentMap:
+              area_counts: areas.AreaCounts | None = None,
+              near: vicinity.Near | None = None) -> IncidentMap:
     """The map of ``incidents`` (MAP_INPUT columns suffice) as ``layer``.
 
-    ``view`` is where the map opens (by default, framing the incidents); grid cells are
-    sized to be seen at its zoom. ``tiles`` puts CARTO's street map beneath (fetched
-    from CARTO's servers); without, the bundled outlines alone. ``area_counts`` are the
-    areas layer's counts when the caller has them (else counted from ``incidents``,
-    AREA_INPUT columns).
+    ``view`` is where the map opens (by default, framing the incidents and the circle of
+    ``near``); grid cells are sized to be seen at its zoom. ``tiles`` puts CARTO's
+    street map beneath (fetched from CARTO's servers); without, the bundled outlines
+    alone. ``area_counts`` are the areas layer's counts when the caller has them (else
+    counted from ``incidents``, AREA_INPUT columns). ``near``: the distance filter's
+    circle, over every kind of layer.
     """
     where = placed(incidents)
     many = len(where) > POINT_LIMIT
-    view = view or fit_view(incidents)
+    view = view or frame(with_circle(bounds(incidents), near))
     if layer == "areas":
         marks = areas_marks(area_counts or areas.counted(areas.index_areas(incidents)))
     elif layer == "grid" or (many and layer == "points"):
@@ -349,6 +351,8 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
     # Each kind of layer has its own id: deck.gl matches layers across updates by id,
     # and a points layer that takes over a heatmap's id was never drawn.
     layers = [marks.layer] if tiles else [outline_layer(), marks.layer]
+    if near:
+        layers.append(circle_layer(near))
     deck = CompactDeck(
         layers=layers, initial_view_state=view,
         map_provider="carto" if tiles else None,
@@ -465,3 +469,27 @@ def outline_layer() -> pdk.Layer:
         "GeoJsonLayer", data=OUTLINES_URL, id="countries", stroked=True, filled=True,
         get_fill_color=[238, 238, 232], get_line_color=[150, 150, 150],
         line_width_min_pixels=1)
+
+
+def circle_layer(near: vicinity.Near) -> pdk.Layer:
+    """The distance filter's circle (computed on the sphere): an outline, not filled, so
+    the marks inside stay readable; not pickable, so a click still picks an incident."""
+    outline = vicinity.ring(near.latitude, near.longitude, near.km)
+    return pdk.Layer(
+        "PathLayer", id="near",
+        data=[{"path": outline, "latitude": near.latitude, "longitude": near.longitude,
+               "km": near.km}],
+        get_path="path", get_color=[200, 30, 30, 230], width_units="'pixels'",
+        get_width=2, width_min_pixels=2, pickable=False)
+
+
+def with_circle(box: Bounds | None, near: vicinity.Near | None) -> Bounds | None:
+    """``box`` widened to hold the circle of ``near`` (the circle's box alone when there
+    is no box: a place with no incident near it is still shown)."""
+    if near is None:
+        return box
+    circle = vicinity.box(near)
+    if box is None:
+        return circle
+    return (min(box[0], circle[0]), min(box[1], circle[1]), max(box[2], circle[2]),
+            max(box[3], circle[3]))

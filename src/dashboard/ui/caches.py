@@ -31,7 +31,15 @@ from dashboard.dataset import Progress, combine
 from dashboard.filters import DECLARED, FILTERS, Filters, Selection, describe
 from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import needing_review
-from dashboard.layers import Bounds, IncidentMap, bounds, build_map, frame, map_input
+from dashboard.layers import (
+    Bounds,
+    IncidentMap,
+    bounds,
+    build_map,
+    frame,
+    map_input,
+    with_circle,
+)
 from dashboard.schema import Table
 from dashboard.sources import RawTable, read_table
 from dashboard.ui.state import plain
@@ -259,7 +267,7 @@ def incident_map(shown: View, layer: str, colour_by: str, tiles: bool,
     latitude, longitude, zoom = look
     return build_map(shown.selection.columns(names), layer, colour_by,
                      pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom), tiles,
-                     area_counts=counts)
+                     area_counts=counts, near=shown.filters.near)
 
 
 @st.cache_resource(max_entries=8, hash_funcs=BY_IDENTITY,
@@ -279,7 +287,8 @@ def area_counts(shown: View, shade_by: str) -> areas.AreaCounts:
 @st.cache_resource(max_entries=32, hash_funcs=BY_IDENTITY)
 def framing(shown: View) -> Framing:
     """The view framing a selection's incidents, and the box around them."""
-    box = bounds(shown.selection.columns(["latitude", "longitude"]))
+    box = with_circle(bounds(shown.selection.columns(["latitude", "longitude"])),
+                      shown.filters.near)
     fitted = frame(box)
     return Framing(fitted.latitude, fitted.longitude, fitted.zoom, box)
 
