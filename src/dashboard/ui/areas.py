@@ -10,6 +10,7 @@ from dashboard import areas
 from dashboard.filters import DECLARED
 from dashboard.ui import caches
 from dashboard.ui.sidebar import MapSettings
+from dashboard.ui.state import as_cells
 from dashboard.wording import plural
 
 PICKED_AREA = "picked_area"  # the region (outline id) the last map click picked
@@ -59,14 +60,11 @@ def areas_ui(event, shown: caches.View, settings: MapSettings) -> None:
     follow_pick(event, shown)
     counts = caches.area_counts(shown, settings.shade_by)
     table = counts.table[list(TABLE_NAMES)].rename(columns=TABLE_NAMES)
-    # Names from the file as text cells: a missing one is empty, never the word "None".
-    table = table.assign(**{name: table[name].astype("string").fillna("")
-                            for name in ("Region", "Country")})
     outside = len(shown.selection) - int(counts.table["incidents"].sum())
     st.caption(f"{plural(len(table), 'admin-1 area')} in view; click a region on the map to "
                "filter to it." + (f" {plural(outside, 'incident')} in none (no region in "
                                   "the file and no point inside an outline)." if outside
                                   else ""))
-    st.dataframe(table, hide_index=True, key="areas_table",
+    st.dataframe(as_cells(table), hide_index=True, key="areas_table",
                  column_config={name: st.column_config.NumberColumn(name, format="localized")
                                 for name in ("Incidents", "Fatalities")})

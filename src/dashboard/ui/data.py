@@ -21,7 +21,7 @@ from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular
 from dashboard.ui import caches
-from dashboard.ui.state import SAVED_FIX, SAVED_NOTICES, UPLOAD_DIGESTS, plain
+from dashboard.ui.state import SAVED_FIX, SAVED_NOTICES, UPLOAD_DIGESTS, as_cells, plain
 from dashboard.wording import plural
 
 DATA_ENV = "DASHBOARD_DATA"
@@ -158,7 +158,7 @@ def review_ui(data: caches.Data) -> None:
         return
     with st.expander(f"Places to review: {plural(len(pending), 'name')}, "
                      f"{plural(int(pending['incidents'].sum()), 'incident')}"):
-        st.dataframe(pending.drop(columns="key"), hide_index=True)
+        st.dataframe(as_cells(pending.drop(columns="key")), hide_index=True)
         labels = [f"{row.place} ({row.country if isinstance(row.country, str) else 'no country'}"
                   f"): {row.reason}, {plural(row.incidents, 'incident')}"
                   for row in pending.itertuples()]

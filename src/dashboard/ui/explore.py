@@ -28,6 +28,7 @@ from dashboard.ui.state import (
     PLAYBACK_INDEX,
     PLAYING,
     SPEED,
+    as_cells,
     plain,
 )
 from dashboard.vicinity import left_out
@@ -160,8 +161,8 @@ def details_ui(incidents: pd.DataFrame, row: int) -> None:
     record = incidents.loc[row]
     with st.container(border=True):
         st.subheader("Selected incident")
-        st.dataframe(pd.DataFrame({"field": record.index.astype(str),
-                                   "value": record.astype("string").fillna("").to_numpy()}),
+        st.dataframe(as_cells(pd.DataFrame({"field": record.index.astype(str),
+                                            "value": record.astype("string").to_numpy()})),
                      hide_index=True, width="stretch")
         url = record.get("source_url")
         if isinstance(url, str) and re.match(r"(?i)^https?://", url):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
@@ -12,6 +11,7 @@ from dashboard.filters import Selection
 from dashboard.online import configured
 from dashboard.ui.caches import View
 from dashboard.ui.data import Loaded
+from dashboard.ui.state import as_cells
 
 TABLE_ROWS = 1_000
 TABLE_COLUMNS = [
@@ -29,11 +29,7 @@ def table_ui(selection: Selection) -> None:
                    "the downloads hold them all.")
     rows = selection.rows(limit=TABLE_ROWS)
     shown = rows[[c for c in TABLE_COLUMNS if c in rows.columns]]
-    # A missing text is an empty cell, not the word "None" (which a place could be).
-    text = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])
-            and not pd.api.types.is_datetime64_any_dtype(shown[c])]
-    shown = shown.assign(**{c: shown[c].astype("string").fillna("") for c in text})
-    st.dataframe(shown, hide_index=True,
+    st.dataframe(as_cells(shown), hide_index=True,
                  column_config={"source_url": st.column_config.LinkColumn("source_url"),
                                 "date": st.column_config.DateColumn("date",
                                                                     format="YYYY-MM-DD"),

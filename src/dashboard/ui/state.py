@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import streamlit as st
 
+from dashboard.export import neutralise
 from dashboard.filters import QUERY_NAMES, Filters, from_query, to_query
 from dashboard.layers import LAYERS
 
@@ -37,6 +39,16 @@ def plain(text: object) -> str:
     """Text from a file (names, cells in messages) shown as itself: Streamlit renders
     Markdown in labels and messages, and `![x](https://host/t.png)` would fetch a URL."""
     return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def as_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for `st.dataframe` with its text cells as the CSV export writes them: a
+    missing text is an empty cell, not the word "None" (which a place could be), and a
+    cell a spreadsheet would run as a formula is quoted. Every table's toolbar offers its
+    own CSV download, which does not pass through `export.to_csv_bytes`."""
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    return frame.assign(**{c: neutralise(frame[c]).astype("string").fillna("") for c in text})
 
 
 def link_view(known: dict[str, set[str]], first, last) -> tuple[Filters, str]:
