@@ -277,9 +277,9 @@ def rising_command(args: argparse.Namespace) -> int:
         print("no area's flags fired")
     for row in shown_areas.itertuples():
         where = row.area if args.by == "country" else f"{row.area}, {row.country}"
+        killed = plural(int(row.fatalities_last), "fatality", "fatalities")
         print(f"{where}: {plural(row.last, 'incident')} (previous {row.previous:,}; "
-              f"average {row.baseline:.1f}); {plural(int(row.fatalities_last), 'fatality', 'fatalities')}\n"
-              f"  {row.reasons}")
+              f"average {row.baseline:.1f}); {killed}\n  {row.reasons}")
     return 0
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.trends import area_codes, coded, column, last_period
+from dashboard.wording import plural
 
 Span = tuple[dt.date, dt.date]  # first and last day, inclusive
 CHANGE_COLUMNS = ["area", "country", "a", "b", "change", "ratio"]
@@ -117,5 +118,5 @@ def actor_changes(incidents: pd.DataFrame, periods: Periods) -> pd.DataFrame:
 
 def said_span(span: Span) -> str:
     first, last = span
-    return f"{first:%d %b %Y} to {last:%d %b %Y}"
+    return f"{first:%d %b %Y} to {last:%d %b %Y} ({plural((last - first).days + 1, 'day')})"
 
