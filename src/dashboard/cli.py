@@ -264,8 +264,9 @@ def rising_command(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
     table = load_path(args.file, saved=read_saved("rising"), gazetteer=gazetteer)
     filters = filters_from_args(args, table.accepted, gazetteer)
-    # The period's end is "as of"; its start would cut off the baselines.
-    shown = apply_filters(table.accepted, dataclasses.replace(filters, start=None))
+    # The period's end is "as of" (later rows are counted, not compared); its start would
+    # cut off the baselines.
+    shown = apply_filters(table.accepted, dataclasses.replace(filters, start=None, end=None))
     result = rising(shown, args.by, args.period, as_of=filters.end)
     areas = len(result.areas)
     if args.json:
