@@ -84,7 +84,7 @@ def rising_ui(period: caches.View) -> None:
     """The areas whose flags fired, as of the end of the filters' period."""
     by, kind = choices()
     result = caches.rising_areas(past_view(period), by, kind, period.filters.end)
-    st.subheader("Rising", help=RULES_HELP)
+    st.markdown("### Rising", help=RULES_HELP)
     if result.start is None:
         st.write("No dated incident to compare.")
         return
