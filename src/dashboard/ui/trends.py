@@ -167,7 +167,8 @@ def compare_ui(period: caches.View) -> None:
     past = past_view(period)
     result = caches.comparison(past, by, chosen)
     st.caption(f"A: {said_span(chosen.a)}; B: {said_span(chosen.b)}. The filters other "
-               "than the period apply. Change: B minus A; largest changes first.")
+               "than the period apply. Change: B minus A, largest first; B / A: none when A "
+               "has none. Click a column's name to sort by it.")
     areas, actors = st.columns(2)
     with areas:
         st.markdown(f"**{LEVEL_NAMES[by].capitalize()}**")
