@@ -469,3 +469,60 @@ def test_the_rising_list_and_the_comparison_of_two_periods(tmp_path, page):
             "element => element.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(3_000)
         page.screenshot(path=ARTIFACTS / "compare.png")
+
+
+def test_a_near_link_opens_its_rows_inside_a_drawn_circle(server, page):
+    import io as bytes_io
+    from urllib.parse import quote_plus
+
+    import numpy as np
+    from PIL import Image
+
+    from dashboard.layers import bounds, frame, with_circle
+    from dashboard.vicinity import locate_near
+
+    incidents = load_path(SAMPLE).accepted
+    near = locate_near("Palma, Mozambique", 100)
+    shown = apply_filters(incidents, Filters(near=near))
+    assert 0 < len(shown) < len(incidents)
+    page.goto(f"{server}/?near=Palma,%20Mozambique&km=100")
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    settle(page)
+    assert metric(page, "Incidents") == f"{len(shown):,}"
+    expect(page.get_by_test_id("stSidebar").get_by_text(
+        "Within 100 km of Palma, Mozambique (10.77 S, 40.47 E).")).to_be_visible()
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.evaluate("element => element.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(15_000)  # the software renderer draws the outlines late
+    box = canvas.bounding_box()
+    # The circle's red: where it is drawn, and how wide.
+    pixels = np.asarray(Image.open(bytes_io.BytesIO(canvas.screenshot())).convert("RGB"),
+                        dtype=int)
+    red = (pixels[..., 0] > 150) & (pixels[..., 1] < 70) & (pixels[..., 2] < 70)
+    rows, columns = np.nonzero(red)
+    assert len(rows) > 200, "no circle drawn"
+    view = frame(with_circle(bounds(shown), near))
+    centre_x, centre_y = screen_point(view, box, near.latitude, near.longitude)
+    scale = box["width"] / pixels.shape[1]  # CSS pixels per screenshot pixel
+    assert (columns.min() + columns.max()) / 2 * scale + box["x"] == pytest.approx(
+        centre_x, abs=6)
+    assert (rows.min() + rows.max()) / 2 * scale + box["y"] == pytest.approx(centre_y, abs=6)
+    east_x, _ = screen_point(view, box, near.latitude, near.longitude + 100 / (
+        111.2 * np.cos(np.radians(near.latitude))))
+    assert (columns.max() - columns.min()) / 2 * scale == pytest.approx(east_x - centre_x,
+                                                                        rel=0.05)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "near-palma.png")
+
+    # A picked incident sets the filter to its point (the click is in the map's fragment:
+    # the sidebar's filters must run again too).
+    macomia = incidents[incidents["place"] == "Macomia"].iloc[0]
+    page.goto(f"{server}/?event={macomia['event_id']}")
+    page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+    settle(page)
+    page.get_by_role("button", name="Incidents near this one").click()
+    point = f"{macomia['latitude']:.5f}, {macomia['longitude']:.5f}"
+    page.wait_for_url(re.compile("near=" + re.escape(quote_plus(point))), timeout=60_000)
+    settle(page)
+    around = locate_near(point)
+    assert metric(page, "Incidents") == f"{len(apply_filters(incidents, Filters(near=around))):,}"

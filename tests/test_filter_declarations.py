@@ -24,6 +24,7 @@ from dashboard.filters import (
     to_query,
 )
 from dashboard.ui.sidebar import WIDGETS
+from dashboard.vicinity import locate_near
 
 from conftest import ROOT
 
@@ -34,6 +35,7 @@ n2,2020-06-13,Nigeria,Yobe,Buni Yadi,20,ISWAP,Explosions,bomb in the market
 n3,2021-06-01,Nigeria,,Xyzzy-unknown,,ISWAP,Battles,three
 i1,2016-07-03,Iraq,Baghdad,Baghdad,300,Islamic State,Explosions,Market bombing
 a1,2021-06-12,Afghanistan,Kabul,Kabul,7,ISKP,Battles,five
+m1,2018-05-19,Mali,Mopti,Mopti,3,JNIM,Battles,ambush
 """
 # A value for each declared filter (by field) that picks some of TABLE's rows, not all.
 EXAMPLES = {
@@ -42,10 +44,12 @@ EXAMPLES = {
     "countries": ("Nigeria",),
     "admin1": ("Borno",),
     "actors": ("ISKP",),
+    "families": ("al-Qaeda",),
     "event_types": ("Explosions",),
     "text": "market",
     "min_fatalities": 10,
     "hide_country_level": True,
+    "near": locate_near("Maiduguri, Nigeria", 50),
 }
 
 
@@ -70,7 +74,7 @@ def test_the_filters_fields_are_the_declarations():
     assert [f.name for f in fields] == [declared.field for declared in FILTERS]
     assert [f.default for f in fields] == [declared.unset for declared in FILTERS]
     assert sorted(EXAMPLES) == sorted(declared.field for declared in FILTERS)
-    assert len(set(QUERY_NAMES)) == len(FILTERS)  # one URL name each
+    assert len(set(QUERY_NAMES)) == len(QUERY_NAMES)  # no URL name taken twice
     assert set(WIDGETS) == set(OPTION_KINDS) == set(KINDS)  # every kind drawn and typed
 
 

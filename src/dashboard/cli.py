@@ -1,7 +1,7 @@
 """The pipeline without a browser: `dashboard check|geocode|export|rising|run`.
 
-A contract other scripts rely on (see DESIGN.md): exit 0 on success, 2 on unusable input
-with a one-line reason on stderr, never a traceback for bad input.
+A contract other scripts rely on: exit 0 on success, 2 on unusable input with a one-line
+reason on stderr, never a traceback for bad input. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -19,14 +19,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashboard import ROOT, __version__, store
+from dashboard.actors import read_families
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
-from dashboard.filters import FILTERS, Filter, Filters, apply_filters
+from dashboard.filters import FILTERS, Filter, Filters, apply_filters, unplaced_near
 from dashboard.gazetteer import load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, check_regular, read_path
 from dashboard.trends import LEVELS, PERIOD_WORDS, PERIODS, Rising, flagged, rising, said_date
+from dashboard.vicinity import (
+    DEFAULT_KM,
+    MAX_KM,
+    Near,
+    Unresolved,
+    left_out,
+    locate_near,
+    parse_km,
+)
 from dashboard.wording import plural
 
 if TYPE_CHECKING:
@@ -62,7 +72,11 @@ OPTION_KINDS = {"period": {"type": iso_date},
                 "choices": {"action": "append", "default": []},
                 "text": {"default": ""},
                 "at_least": {"type": int, "default": 0},
-                "flag": {"action": "store_true"}}
+                "flag": {"action": "store_true"},
+                "near": {"default": None}}
+# A filter's second option (its radius: "--km").
+RADIUS_OPTION = {"metavar": "N", "default": None, "help": "kilometres around --near "
+                 f"(default {DEFAULT_KM:g}, at most {MAX_KM:,.0f})"}
 
 
 def add_filter_options(command: argparse.ArgumentParser) -> None:
@@ -72,6 +86,9 @@ def add_filter_options(command: argparse.ArgumentParser) -> None:
                              help=declared.help or None,
                              **({"metavar": declared.metavar} if declared.metavar else {}),
                              **OPTION_KINDS[declared.kind])
+        if declared.radius:
+            command.add_argument(declared.option_of(declared.radius), dest=declared.radius,
+                                 **RADIUS_OPTION)
 
 
 def filters_from_args(args: argparse.Namespace, incidents: pd.DataFrame,
@@ -85,8 +102,29 @@ def filters_from_args(args: argparse.Namespace, incidents: pd.DataFrame,
             present = set(incidents[declared.column].dropna().astype(str))
             value = tuple(spelled(declared, name, present, gazetteer, args.file.name)
                           for name in value)
+        elif declared.kind == "near":
+            value = near_from(declared, value, getattr(args, declared.radius), gazetteer)
         values[declared.field] = value
     return Filters(**values)
+
+
+def near_from(declared: Filter, text: str | None, km: str | None, gazetteer: Gazetteer
+              ) -> Near | None:
+    """--near TEXT --km N as a vicinity; a place that names no point, or a distance that
+    is none, is an error (an export of the wrong rows would look like an answer)."""
+    radius = declared.option_of(declared.radius)
+    if text is None:
+        if km is not None:
+            raise LoaderError(f"{radius} needs {declared.option}")
+        return None
+    try:
+        distance = DEFAULT_KM if km is None else parse_km(km)
+    except Unresolved as reason:
+        raise LoaderError(f"{radius} {km!r}: {reason}") from None
+    try:
+        return locate_near(text, distance, gazetteer)
+    except Unresolved as reason:
+        raise LoaderError(f"{declared.option} {text!r}: {reason}") from None
 
 
 def spelled(declared: Filter, name: str, present: set[str], gazetteer: Gazetteer,
@@ -205,18 +243,24 @@ def export(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
     saved = read_saved("export")
     client = configured(args.nominatim_url, args.user_agent) if args.online else None
-    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer)
+    families = read_families()  # once: the rows and the provenance name the same table
+    table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer,
+                      families=families)
     filters = filters_from_args(args, table.accepted, gazetteer)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
     print(f"wrote {plural(len(shown), 'row')} to {args.output}")
+    if filters.near:
+        unsaid = left_out(unplaced_near(table.accepted, filters))
+        print(f"  within {filters.near.km:g} km of {filters.near.label}; "
+              + (unsaid or "no row without a point is left out."))
     if args.geojson:
         args.geojson.write_bytes(to_geojson_bytes(shown))
         print(f"wrote the placed ones to {args.geojson}")
     if args.provenance:
         record = provenance(table, filters, shown,
                             online=client.service.domain if client else None,
-                            fixes=saved.fixes)
+                            fixes=saved.fixes, families=families.version)
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0

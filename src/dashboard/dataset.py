@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard import snapshot
+from dashboard.actors import Families, name_families, read_families
 from dashboard.gazetteer import DATA_DIR, Gazetteer, load_gazetteer
 from dashboard.geo import is_placed
 from dashboard.geocode import geocode as geocode_incidents
@@ -41,21 +42,26 @@ def unobserved(stage: str, done: float) -> None:
 
 def load_path(path: str | Path, layout: str = "auto",
               online: OnlineGeocoder | None = None, progress: Progress = unobserved, *,
-              saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None) -> Table:
+              saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None,
+              families: Families | None = None) -> Table:
     """Read, validate and geocode one file; raises LoaderError on unusable input.
 
     ``saved`` holds the user's place fixes and column mappings (none unless given);
-    ``gazetteer`` is the embedded one unless given. Offline, with the embedded gazetteer,
-    the result is kept as a snapshot on disk, keyed by ``saved.fingerprint`` among the
-    rest, and read back on the next load of the same bytes with the same choices. Online
-    answers are not: a lookup that failed is tried again next time.
+    ``gazetteer`` is the embedded one unless given; ``families`` the actor alias table
+    (`data/actor_families.csv`, read now, unless given). Offline, with the embedded
+    gazetteer, the result is kept as a snapshot on disk, keyed by ``saved.fingerprint``
+    and the alias table's version among the rest, and read back on the next load of the
+    same bytes with the same choices. Online answers are not: a lookup that failed is
+    tried again next time.
     """
     path = Path(path)
+    families = read_families() if families is None else families
     data = read_bytes(path)  # once: hashed, and parsed unless a snapshot has it
     digest = hashlib.sha256(data).hexdigest()
     # The snapshot's name knows the embedded gazetteer's version only.
     kept = online is None and (gazetteer is None or gazetteer is load_gazetteer())
-    key = snapshot.snapshot_key(digest, path.name, layout, saved.fingerprint) if kept else None
+    key = snapshot.snapshot_key(digest, path.name, layout, saved.fingerprint,
+                                families.version) if kept else None
     table = snapshot.read(key) if key else None
     if table is not None:
         return dataclasses.replace(table, accepted=compact(table.accepted))
@@ -64,12 +70,12 @@ def load_path(path: str | Path, layout: str = "auto",
     if path.resolve() == SAMPLE_PATH.resolve():
         table = tag_file(prepare_raw(raw.frame, "sample", layout, online=online,
                                      malformed=raw.malformed, progress=progress, saved=saved,
-                                     gazetteer=gazetteer),
+                                     gazetteer=gazetteer, families=families),
                          path.name, digest)
     else:
         table = load_raw(raw.frame, path.name, layout, online=online, digest=digest,
                          malformed=raw.malformed, progress=progress, saved=saved,
-                         gazetteer=gazetteer)
+                         gazetteer=gazetteer, families=families)
     if key:
         progress("Saving a snapshot, so the next start skips all this", 0.9)
         snapshot.write(key, table)
@@ -80,7 +86,8 @@ def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
              mapping: dict[str, str] | None = None,
              online: OnlineGeocoder | None = None, digest: str = "",
              malformed: Sequence[Malformed] = (), progress: Progress = unobserved, *,
-             saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None) -> Table:
+             saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None,
+             families: Families | None = None) -> Table:
     """One file's cells (from sources) through the pipeline, tagged with its name.
 
     With no ``mapping``, the one ``saved`` holds for this file layout applies, so
@@ -90,7 +97,7 @@ def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
     detected = detect_layout(raw.columns) if layout == "auto" else layout
     table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online,
                         malformed=malformed, progress=progress, saved=saved,
-                        gazetteer=gazetteer)
+                        gazetteer=gazetteer, families=families)
     return tag_file(table, name, digest)
 
 
@@ -126,7 +133,8 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                 mapping: dict[str, str] | None = None, geocode: bool = True,
                 require_date: bool = True, online: OnlineGeocoder | None = None,
                 malformed: Sequence[Malformed] = (), progress: Progress = unobserved, *,
-                saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None) -> Table:
+                saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None,
+                families: Families | None = None) -> Table:
     """Canonical, geocoded incidents from a frame of text cells (and the file's records
     that did not fit it, ``malformed``, which become rejected rows).
 
@@ -134,12 +142,14 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`);
     ``require_date=False`` keeps undated rows (for `dashboard geocode`); ``online`` is
     asked for places the gazetteer lacks; ``saved.fixes`` (the user's) beat the
-    gazetteer, the embedded one unless ``gazetteer`` is given.
+    gazetteer, the embedded one unless ``gazetteer`` is given; ``families`` (the alias
+    table, read now unless given) names each row's `actor_family`.
     """
     gazetteer = load_gazetteer() if gazetteer is None else gazetteer
     progress(f"Checking rows: {len(raw):,}", 0.3)
     table = normalize(raw, dataset, gazetteer.country_code, gazetteer.country_name, layout,
                       mapping or {}, require_date, malformed)
+    table = group_families(table, read_families() if families is None else families)
     if not geocode:
         return table
     unplaced = int((~is_placed(table.accepted)).sum())
@@ -147,6 +157,12 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
              0.5)
     return dataclasses.replace(table, accepted=geocode_incidents(
         table.accepted, gazetteer, online, dict(saved.fixes)))
+
+
+def group_families(table: Table, families: Families) -> Table:
+    """Each accepted row's `actor_family` from its actor (or target) by the alias table:
+    one column for "IS", "ISIL" and "ISWAP" alike, to filter and colour by."""
+    return dataclasses.replace(table, accepted=name_families(table.accepted, families))
 
 
 def dataset_name(layout: str) -> str:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from dashboard import __version__
+from dashboard.actors import families_version
 from dashboard.filters import Filters, describe, to_arguments
 from dashboard.gazetteer import gazetteer_version
 from dashboard.geo import is_placed
@@ -94,11 +95,12 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
 
 def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str | None,
                column_mappings: dict | None = None, clock=datetime.datetime.now,
-               fixes: Mapping[str, dict] | None = None) -> dict:
+               fixes: Mapping[str, dict] | None = None, families: str | None = None) -> dict:
     """What an export holds and how to make it again: `export_options` given to
     `dashboard export` with the same source files, the same place fixes (``fixes``, the
-    ones the table was loaded with, recorded by their hash) and the same online server
-    (None: offline) give the same rows."""
+    ones the table was loaded with, recorded by their hash), the same actor alias table
+    (``families``: the version the table was loaded with; the file's now if not given)
+    and the same online server (None: offline) give the same rows."""
     unplaced = ~is_placed(shown)
     return {
         "app": f"incident-dashboard {__version__}",
@@ -110,6 +112,7 @@ def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str 
                  "exported_geojson": int((~unplaced).sum()), "unplaced": int(unplaced.sum())},
         "unplaced_event_ids": shown.loc[unplaced, "event_id"].astype(str).tolist(),
         "gazetteer": gazetteer_version(),
+        "actor_families": families or families_version(),
         "online": online,
         "place_fixes": fixes_fingerprint(fixes or {}),
         "column_mappings": column_mappings or {},

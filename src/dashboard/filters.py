@@ -10,6 +10,7 @@ See docs/ARCHITECTURE.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard.geo import is_placed
+from dashboard.vicinity import (
+    DEFAULT_KM,
+    Near,
+    Unresolved,
+    locate_near,
+    parse_km,
+    within,
+    written_km,
+)
 
 if TYPE_CHECKING:
     from dashboard.gazetteer import Gazetteer
@@ -31,8 +41,11 @@ if TYPE_CHECKING:
 # - "text": text searched for, any case, at most MAX_SEARCH characters.
 # - "at_least": a whole number a row's count must reach (0: all).
 # - "flag": on or off (URL value "1").
-KINDS = ("period", "choices", "text", "at_least", "flag")
-UNSET = {"period": None, "choices": (), "text": "", "at_least": 0, "flag": False}
+# - "near": a place and a radius (`vicinity.Near`), under two URL names: the filter's
+#   own for the place, its ``radius`` for the kilometres (DEFAULT_KM when not given).
+KINDS = ("period", "choices", "text", "at_least", "flag", "near")
+UNSET = {"period": None, "choices": (), "text": "", "at_least": 0, "flag": False,
+         "near": None}
 SEARCHED = ["place", "notes"]
 MAX_SEARCH = 200
 
@@ -57,12 +70,22 @@ class Filter:
     # "choices" typed on the command line: the data's spelling of a value as typed
     # (a country through the gazetteer); without it a value must be written as in the file.
     spelling: Callable[[str, Gazetteer], str] | None = None
+    radius: str = ""  # "near": the URL name of its kilometres (its option: "--" + it)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"filter {self.field}: unknown kind {self.kind!r}")
         if (self.kind == "choices") != bool(self.column):
             raise ValueError(f"filter {self.field}: a column if and only if it is a choice")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Its URL query names: its own, and its radius's if it has one."""
+        return (self.name, self.radius) if self.radius else (self.name,)
+
+    def option_of(self, name: str) -> str:
+        """The `dashboard export` option of one of its URL names."""
+        return self.option if name == self.name else f"--{name}"
 
     @property
     def unset(self) -> Any:
@@ -135,6 +158,14 @@ FILTERS = (
                        "countries."),
     Filter("actors", "actor", "--actor", "choices", "Actors", one_of("actor"),
            column="actor", metavar="NAME"),
+    Filter("families", "family", "--family", "choices", "Actor families",
+           one_of("actor_family"), column="actor_family", metavar="FAMILY",
+           help="an actor family of data/actor_families.csv (\"Islamic State\": IS, ISIL, "
+                "ISWAP, ISKP, ...)",
+           widget_help="Groups of actor names from data/actor_families.csv: \"Islamic "
+                       "State\" holds IS, ISIS, ISIL and every province (ISWAP, ISGS, ISKP, "
+                       "ISCAP, Sinai); an incident whose actor has none takes the other "
+                       "side's."),
     Filter("event_types", "type", "--type", "choices", "Event types", one_of("event_type"),
            column="event_type", metavar="EVENT_TYPE"),
     Filter("text", "q", "--search", "text", "Search place and notes", contains(*SEARCHED),
@@ -144,10 +175,17 @@ FILTERS = (
     Filter("hide_country_level", "hide_country_level", "--hide-country-level", "flag",
            "Hide incidents placed only at country level", placed_finer_than_country,
            help="leave out incidents placed only at their country"),
+    Filter("near", "near", "--near", "near", "Near a place", within, radius="km",
+           metavar="TEXT",
+           help="rows whose point lies within --km (default 50) of a place ('Palma, "
+                "Mozambique') or of coordinates ('-10.77, 40.47'); rows with no point are "
+                "left out, and counted",
+           widget_help="A town, 'Town, Country' or coordinates ('-10.77, 40.47'). "
+                       "Incidents with no point on the map are left out."),
 )
 DECLARED = {declared.field: declared for declared in FILTERS}
 PERIOD_FILTERS = tuple(declared for declared in FILTERS if declared.kind == "period")
-QUERY_NAMES = [declared.name for declared in FILTERS]
+QUERY_NAMES = [name for declared in FILTERS for name in declared.names]
 
 
 @dataclass(frozen=True)
@@ -161,10 +199,12 @@ class Filters:
     countries: tuple[str, ...] = ()
     admin1: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()  # actor families (the `actor_family` column)
     event_types: tuple[str, ...] = ()
     text: str = ""  # in the place or the notes, any case
     min_fatalities: int = 0
     hide_country_level: bool = False  # incidents placed only at their country
+    near: Near | None = None  # within some km of a place
 
 
 def matching(incidents: pd.DataFrame, filters: Filters) -> np.ndarray:
@@ -175,6 +215,13 @@ def matching(incidents: pd.DataFrame, filters: Filters) -> np.ndarray:
         if declared.is_set(value):
             keep &= declared.matches(incidents, value)
     return keep
+
+
+def unplaced_near(incidents: pd.DataFrame, filters: Filters) -> int:
+    """How many rows every other filter keeps that the distance filter leaves out only
+    for having no point (they might be near)."""
+    others = matching(incidents, dataclasses.replace(filters, near=None))
+    return int((others & ~is_placed(incidents).to_numpy()).sum())
 
 
 def apply_filters(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -231,6 +278,13 @@ def windows(start: dt.date, end: dt.date, step: str) -> list[tuple[dt.date, dt.d
             for a, b in zip(starts, [*starts[1:], starts[-1] + starts.freq], strict=True)]
 
 
+def written_query(declared: Filter, value: Any) -> dict[str, list[str]]:
+    """A value that is set, as the values of each of its URL names (and options)."""
+    if declared.kind == "near":
+        return {declared.name: [value.text], declared.radius: [written_km(value.km)]}
+    return {declared.name: written(declared, value)}
+
+
 def written(declared: Filter, value: Any) -> list[str]:
     """A value that is set, as its URL query values (and its export option's)."""
     if declared.kind == "period":
@@ -246,6 +300,9 @@ def described(declared: Filter, value: Any) -> Any:
     """A value as plain JSON."""
     if declared.kind == "period":
         return value.isoformat() if value else None
+    if declared.kind == "near":
+        return {"text": value.text, "km": value.km, "latitude": value.latitude,
+                "longitude": value.longitude, "found": value.label} if value else None
     return list(value) if declared.kind == "choices" else value
 
 
@@ -265,8 +322,8 @@ def to_arguments(filters: Filters) -> list[str]:
         if declared.kind == "flag":  # no value
             arguments.append(declared.option)
         else:
-            arguments += [part for text in written(declared, value)
-                          for part in (declared.option, text)]
+            arguments += [part for name, texts in written_query(declared, value).items()
+                          for text in texts for part in (declared.option_of(name), text)]
     return arguments
 
 
@@ -313,19 +370,48 @@ def read_day(declared: Filter, given: list[str],
                      f"to {last.isoformat()}); {clipped.isoformat()} is used."]
 
 
+def read_near(declared: Filter, params: dict[str, list[str]],
+              gazetteer: Gazetteer | None) -> tuple[Near | None, list[str]]:
+    """A place and radius from the URL; a place that names no point, or a radius that is
+    not a usable distance, is said (the default radius is used for the latter)."""
+    places, radii = params.get(declared.name, []), params.get(declared.radius, [])
+    if not places or not places[-1].strip():
+        return None, [f"{declared.radius}={radii[-1]!r} without {declared.name}=; ignored."
+                      ] if radii else []
+    notices = []
+    km = DEFAULT_KM
+    if radii:
+        try:
+            km = parse_km(radii[-1])
+        except Unresolved as reason:
+            notices.append(f"{declared.radius}={radii[-1]!r} is {reason}; {written_km(km)} "
+                           "is used.")
+    try:
+        return locate_near(places[-1], km, gazetteer), notices
+    except Unresolved as reason:
+        return None, [*notices, f"{declared.name}: {reason}; the distance filter is not "
+                                "applied."]
+
+
 def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
-               first: dt.date | None, last: dt.date | None) -> tuple[Filters, list[str]]:
+               first: dt.date | None, last: dt.date | None,
+               gazetteer: Gazetteer | None = None) -> tuple[Filters, list[str]]:
     """Filters from URL query parameters, and a notice for each value that was ignored.
 
     ``known`` holds, per field of a "choices" filter, the values the data has: a country
     (or actor, ...) the data lacks is ignored. Dates (YYYY-MM-DD) are clipped to the
-    data's period, [first, last].
+    data's period, [first, last]. A place (near=) is found in ``gazetteer`` (the embedded
+    one unless given).
     """
     notices = []
     values = {}
     for declared in FILTERS:
-        values[declared.field], said = read(declared, params.get(declared.name, []),
-                                            known.get(declared.field, set()), (first, last))
+        if declared.kind == "near":
+            values[declared.field], said = read_near(declared, params, gazetteer)
+        else:
+            values[declared.field], said = read(declared, params.get(declared.name, []),
+                                                known.get(declared.field, set()),
+                                                (first, last))
         notices += said
     start, end = (values[declared.field] for declared in PERIOD_FILTERS)
     if start and end and start > end:
@@ -338,5 +424,6 @@ def from_query(params: dict[str, list[str]], known: dict[str, set[str]],
 
 def to_query(filters: Filters) -> dict[str, list[str]]:
     """The URL query parameters that `from_query` reads back to the same filters."""
-    return {declared.name: written(declared, getattr(filters, declared.field))
-            for declared in FILTERS if declared.is_set(getattr(filters, declared.field))}
+    return {name: texts for declared in FILTERS
+            if declared.is_set(getattr(filters, declared.field))
+            for name, texts in written_query(declared, getattr(filters, declared.field)).items()}

@@ -18,13 +18,14 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboard import vicinity
 from dashboard.geo import is_placed
 
 LAYERS = ("points", "heatmap", "grid")
-COLOUR_BY = ("event_type", "actor")
+COLOUR_BY = ("event_type", "actor", "actor_family")
 # The columns a map reads from the incidents (see `map_input`): callers pass only these.
 MAP_INPUT = ["latitude", "longitude", "fatalities", "place", "admin1", "country", "date",
-             "actor", "event_type", "geo_precision"]
+             "actor", "event_type", "geo_precision", "actor_family"]
 CELL_INPUT = ["latitude", "longitude", "fatalities"]
 POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
                  "actor", "event_type", "fatalities", "geo_precision", "row"]
@@ -309,16 +310,18 @@ class Marks:
 
 
 def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "event_type",
-              view: pdk.ViewState | None = None, tiles: bool = False) -> IncidentMap:
+              view: pdk.ViewState | None = None, tiles: bool = False,
+              near: vicinity.Near | None = None) -> IncidentMap:
     """The map of ``incidents`` (MAP_INPUT columns suffice) as ``layer``.
 
-    ``view`` is where the map opens (by default, framing the incidents); grid cells are
-    sized to be seen at its zoom. ``tiles`` puts CARTO's street map beneath (fetched
-    from CARTO's servers); without, the bundled outlines alone.
+    ``view`` is where the map opens (by default, framing the incidents and the circle of
+    ``near``); grid cells are sized to be seen at its zoom. ``tiles`` puts CARTO's
+    street map beneath (fetched from CARTO's servers); without, the bundled outlines
+    alone. ``near``: the distance filter's circle, over every kind of layer.
     """
     where = placed(incidents)
     many = len(where) > POINT_LIMIT
-    view = view or fit_view(incidents)
+    view = view or frame(with_circle(bounds(incidents), near))
     if layer == "grid" or (many and layer == "points"):
         marks = grid_marks(incidents, view.zoom)
     elif layer == "heatmap":
@@ -328,6 +331,8 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
     # Each kind of layer has its own id: deck.gl matches layers across updates by id,
     # and a points layer that takes over a heatmap's id was never drawn.
     layers = [marks.layer] if tiles else [outline_layer(), marks.layer]
+    if near:
+        layers.append(circle_layer(near))
     deck = CompactDeck(
         layers=layers, initial_view_state=view,
         map_provider="carto" if tiles else None,
@@ -497,3 +502,27 @@ def difference_map(a_rows: pd.DataFrame, b_rows: pd.DataFrame, view: pdk.ViewSta
     return IncidentMap(deck=deck, layer=marks.drawn, aggregated=True,
                        cell_degrees=marks.cell_degrees, scale=marks.scale,
                        scale_title=marks.scale_title)
+
+
+def circle_layer(near: vicinity.Near) -> pdk.Layer:
+    """The distance filter's circle (computed on the sphere): an outline, not filled, so
+    the marks inside stay readable; not pickable, so a click still picks an incident."""
+    outline = vicinity.ring(near.latitude, near.longitude, near.km)
+    return pdk.Layer(
+        "PathLayer", id="near",
+        data=[{"path": outline, "latitude": near.latitude, "longitude": near.longitude,
+               "km": near.km}],
+        get_path="path", get_color=[200, 30, 30, 230], width_units="'pixels'",
+        get_width=2, width_min_pixels=2, pickable=False)
+
+
+def with_circle(box: Bounds | None, near: vicinity.Near | None) -> Bounds | None:
+    """``box`` widened to hold the circle of ``near`` (the circle's box alone when there
+    is no box: a place with no incident near it is still shown)."""
+    if near is None:
+        return box
+    circle = vicinity.box(near)
+    if box is None:
+        return circle
+    return (min(box[0], circle[0]), min(box[1], circle[1]), max(box[2], circle[2]),
+            max(box[3], circle[3]))

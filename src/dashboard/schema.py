@@ -30,7 +30,7 @@ TEXT_COLUMNS = [
     "event_id", "country", "country_code", "admin1", "admin2", "place", "actor", "target",
     "event_type", "notes", "source", "source_url", "dataset", "flags",
 ]
-# Finest first. admin2 (a district) is not in DESIGN.md's list: UCDP codes it, and a
+# Finest first. admin2 (a district) was not in the first design's list: UCDP codes it, and a
 # village missing from the gazetteer is often placed by its district's main town.
 GEO_PRECISIONS = ("exact", "place", "admin2", "admin1", "country", "unresolved")
 GEO_METHODS = ("source", "gazetteer", "online", "manual")

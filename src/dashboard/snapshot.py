@@ -3,7 +3,8 @@ geocoding (a million rows: seconds, not tens of seconds).
 
 A snapshot is named by everything its rows depend on: the file's bytes and name, the
 layout asked for, the gazetteer, the user's saved fixes and column mappings (as the
-loader was given them: `store.Saved.fingerprint`), and this package's code. Change any
+loader was given them: `store.Saved.fingerprint`), the actor alias table
+(`actors.Families.version`), and this package's code. Change any
 of them and the name changes, so a stale snapshot is never read; old ones are deleted
 beyond the newest ``KEEP``. The snapshots are a cache: one that cannot be written or
 read is skipped (and logged), and the file is loaded as if it were absent.
@@ -43,11 +44,12 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def snapshot_key(digest: str, name: str, layout: str, saved: str) -> str:
+def snapshot_key(digest: str, name: str, layout: str, saved: str, families: str) -> str:
     """The name of a file's snapshot; ``saved`` is the fingerprint of the saved choices the
-    load was given, so a load with other fixes or mappings never reads this one."""
+    load was given, ``families`` the version of the alias table it grouped actors by, so
+    a load with other fixes, mappings or families never reads this one."""
     parts = {"sha256": digest, "name": name, "layout": layout, "code": code_version(),
-             "gazetteer": gazetteer_version(), "saved": saved}
+             "gazetteer": gazetteer_version(), "saved": saved, "families": families}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 

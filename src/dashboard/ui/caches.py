@@ -39,6 +39,7 @@ from dashboard.layers import (
     difference_map,
     frame,
     map_input,
+    with_circle,
 )
 from dashboard.schema import Table
 from dashboard.sources import RawTable, read_table
@@ -263,13 +264,15 @@ def incident_map(shown: View, layer: str, colour_by: str, tiles: bool,
     names = map_input(layer, shown.selection.placed_count())
     latitude, longitude, zoom = look
     return build_map(shown.selection.columns(names), layer, colour_by,
-                     pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom), tiles)
+                     pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom), tiles,
+                     near=shown.filters.near)
 
 
 @st.cache_resource(max_entries=32, hash_funcs=BY_IDENTITY)
 def framing(shown: View) -> Framing:
     """The view framing a selection's incidents, and the box around them."""
-    box = bounds(shown.selection.columns(["latitude", "longitude"]))
+    box = with_circle(bounds(shown.selection.columns(["latitude", "longitude"])),
+                      shown.filters.near)
     fitted = frame(box)
     return Framing(fitted.latitude, fitted.longitude, fitted.zoom, box)
 

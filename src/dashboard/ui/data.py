@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import store
+from dashboard.actors import NO_FAMILIES, Families, FamiliesError, read_families
 from dashboard.dataset import SAMPLE_PATH, load_path, load_raw, unmapped
 from dashboard.export import to_csv_bytes
 from dashboard.gazetteer import load_gazetteer
@@ -38,6 +39,7 @@ class Loaded:
     online: bool
     saved: store.Saved  # the fixes and mappings this run read, and applied
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # upload -> columns
+    families: Families = NO_FAMILIES  # the actor alias table this run read, and applied
 
 
 @dataclass(frozen=True)
@@ -54,23 +56,37 @@ def dataset_path() -> Path:
     return Path(os.environ.get(DATA_ENV) or SAMPLE_PATH)
 
 
-def load_base(path: Path, digest: str, saved: store.Saved, online: bool) -> Table:
+def load_base(path: Path, digest: str, saved: store.Saved, online: bool,
+              families: Families) -> Table:
     """The dataset the page opened with, per file content, saved choices (place fixes,
-    column mappings) and online setting."""
+    column mappings), online setting and actor alias table."""
     return caches.loaded(
-        caches.fingerprint("base", str(path), digest, saved.fingerprint, online), path.name,
+        caches.fingerprint("base", str(path), digest, saved.fingerprint, online,
+                           families.version), path.name,
         lambda progress: load_path(path, online=configured() if online else None,
-                                   progress=progress, saved=saved, gazetteer=load_gazetteer()))
+                                   progress=progress, saved=saved, gazetteer=load_gazetteer(),
+                                   families=families))
 
 
 def load_upload(digest: str, name: str, mapping: dict[str, str], saved: store.Saved,
-                online: bool, raw: RawTable) -> Table:
+                online: bool, raw: RawTable, families: Families) -> Table:
     return caches.loaded(
-        caches.fingerprint("upload", digest, name, mapping, saved.fingerprint, online), name,
+        caches.fingerprint("upload", digest, name, mapping, saved.fingerprint, online,
+                           families.version), name,
         lambda progress: load_raw(raw.frame, name, mapping=mapping,
                                   online=configured() if online else None, digest=digest,
                                   malformed=raw.malformed, progress=progress, saved=saved,
-                                  gazetteer=load_gazetteer()))
+                                  gazetteer=load_gazetteer(), families=families))
+
+
+def families_ui() -> Families:
+    """The actor alias table, read once per run (an edit shows on the next run); one
+    that cannot be used is said, and the incidents load without families."""
+    try:
+        return read_families()
+    except FamiliesError as error:
+        st.sidebar.error(plain(f"Actor families are not shown: {error}"))
+        return NO_FAMILIES
 
 
 def online_ui() -> bool:
@@ -91,10 +107,11 @@ def data_ui() -> Loaded:
     st.sidebar.title("Data")
     online = online_ui()
     saved = store.read_saved()  # the user's fixes and mappings, read once per run
-    uploads = uploads_ui(online, saved)
+    families = families_ui()
+    uploads = uploads_ui(online, saved, families)
     tables = uploads.tables
     if uploads.keep_base:
-        base = base_ui(dataset_path(), saved, online)
+        base = base_ui(dataset_path(), saved, online, families)
         tables = [base, *tables] if base else tables
     if not tables:
         st.info("No incidents loaded: add a file in the sidebar.")
@@ -104,10 +121,11 @@ def data_ui() -> Loaded:
                            f"read, {len(part.accepted):,} loaded, {len(part.rejected):,} not.")
     files = tuple((r["name"], r["sha256"]) for t in tables for r in t.files)
     data = caches.combined(caches.fingerprint(files, saved.fingerprint, online,
-                                              uploads.mappings), tuple(tables))
+                                              uploads.mappings, families.version),
+                           tuple(tables))
     rejected_ui(data.table)
     saved_notices_ui(saved)
-    return Loaded(data, files, online, saved, uploads.mappings)
+    return Loaded(data, files, online, saved, uploads.mappings, families)
 
 
 def saved_notices_ui(saved: store.Saved) -> None:
@@ -119,12 +137,12 @@ def saved_notices_ui(saved: store.Saved) -> None:
         st.sidebar.warning(plain(notice))
 
 
-def base_ui(path: Path, saved: store.Saved, online: bool) -> Table | None:
+def base_ui(path: Path, saved: store.Saved, online: bool, families: Families) -> Table | None:
     try:
         stat = path.stat()
         check_regular(path, stat)  # a FIFO would block the page for ever
         digest = caches.file_digest(caches.FileVersion.of(path, stat))
-        return load_base(path, digest, saved, online)
+        return load_base(path, digest, saved, online, families)
     except (LoaderError, OSError) as error:
         st.error(plain(f"Could not load {path.name}: {error}"))
         return None
@@ -221,7 +239,7 @@ def mapping_ui(name: str, digest: str, raw: pd.DataFrame, saved: store.Saved
     return None
 
 
-def uploads_ui(online: bool, saved: store.Saved) -> Uploads:
+def uploads_ui(online: bool, saved: store.Saved, families: Families) -> Uploads:
     """The sidebar's uploader and the tables of what was uploaded."""
     files = st.sidebar.file_uploader(
         "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
@@ -241,7 +259,8 @@ def uploads_ui(online: bool, saved: store.Saved) -> Uploads:
                 continue
             if mapping:
                 mappings[file.name] = mapping
-            tables.append(load_upload(digest, file.name, mapping, saved, online, raw))
+            tables.append(load_upload(digest, file.name, mapping, saved, online, raw,
+                                      families))
         except LoaderError as error:
             st.sidebar.error(plain(error))
     # A user's file is rarely meant to be mixed with the bundled IS sample; beside a

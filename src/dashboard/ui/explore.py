@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.filters import Filters, windows
+from dashboard.filters import DECLARED, Filters, windows
 from dashboard.layers import OTHER_LABEL, POINT_LIMIT, IncidentMap, needs_framing
 from dashboard.ui import caches
-from dashboard.ui.sidebar import COLOUR_NAMES, MapSettings
+from dashboard.ui.sidebar import COLOUR_NAMES, MapSettings, set_near
 from dashboard.ui.state import (
     EVENT_QUERY,
     FITS,
@@ -30,6 +30,7 @@ from dashboard.ui.state import (
     plain,
 )
 from dashboard.ui.trends import rising_ui
+from dashboard.vicinity import left_out
 
 SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds per playback step
 
@@ -165,7 +166,32 @@ def details_ui(incidents: pd.DataFrame, row: int) -> None:
         url = record.get("source_url")
         if isinstance(url, str) and re.match(r"(?i)^https?://", url):
             st.link_button("Open the source", url)
+        near_this_ui(record)
         st.button("Close", key="close-details", on_click=close_details)
+
+
+def near_this_ui(record: pd.Series) -> None:
+    """A button that sets the distance filter to this incident's point."""
+    if pd.isna(record.get("latitude")) or pd.isna(record.get("longitude")):
+        return
+    point = f"{float(record['latitude']):.5f}, {float(record['longitude']):.5f}"
+    if st.button("Incidents near this one", key="near-this", on_click=set_near,
+                 args=(DECLARED["near"], point),
+                 help="Sets the sidebar's 'Near a place' to this incident's point; the "
+                      "distance is the one set there."):
+        st.rerun(scope="app")  # a click in the map's fragment reruns only the fragment
+
+
+def near_note_ui(period: caches.View) -> None:
+    """Where the distance filter's circle is, and the incidents with no point it leaves
+    out though they may lie within it."""
+    near = period.filters.near
+    if near is None:
+        return
+    others = caches.view(period.data, dataclasses.replace(period.filters, near=None))
+    unplaced = len(others.selection) - others.selection.placed_count()
+    st.caption(f"Red circle: within {near.km:g} km of {plain(near.label)}. "
+               + left_out(unplaced))
 
 
 def selected_row(event, incidents: pd.DataFrame) -> int | None:
@@ -260,6 +286,7 @@ def explore_ui(period: caches.View, settings: MapSettings, playback: Playback) -
         st.session_state[PLAYBACK_INDEX] = window.index
     legend_ui(incident_map, settings.colour_by, figures.incidents - figures.unplaced)
     st.button("Fit the map to the incidents shown", key="refit", on_click=refit)
+    near_note_ui(period)
     row = selected_row(event, incidents)
     if row is not None:
         details_ui(incidents, row)

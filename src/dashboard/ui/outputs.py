@@ -61,7 +61,8 @@ def downloads_ui(shown: View, loaded: Loaded) -> None:
                                            online=configured().service.domain
                                            if loaded.online else None,
                                            column_mappings=loaded.mappings,
-                                           fixes=loaded.saved.fixes),
+                                           fixes=loaded.saved.fixes,
+                                           families=loaded.families.version),
                                 indent=1, ensure_ascii=False).encode(),
         file_name="incidents_filtered.provenance.json", mime="application/json",
         on_click="ignore")

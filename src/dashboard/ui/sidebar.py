@@ -11,16 +11,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.filters import DECLARED, FILTERS, MAX_SEARCH, PERIOD_FILTERS, Filter, Filters
+from dashboard.gazetteer import load_gazetteer
 from dashboard.layers import COLOUR_BY, LAYERS
 from dashboard.ui.caches import Facts
-from dashboard.ui.state import LAYER, PERIOD, PERIOD_DATA
+from dashboard.ui.state import LAYER, PERIOD, PERIOD_DATA, plain
+from dashboard.vicinity import DEFAULT_KM, MAX_KM, MAX_TEXT, MIN_KM, Unresolved, locate_near
 from dashboard.wording import plural
 
 # Period presets, counted back from the last day in the data (not from today: a
 # historical file has nothing in the last 30 days of the calendar).
 PRESETS = {"All": None, "Last 12 months": 365, "Last 30 days": 30}
 LAYER_NAMES = {"points": "Points", "heatmap": "Heatmap", "grid": "Grid of counts"}
-COLOUR_NAMES = {"event_type": "event type", "actor": "actor"}
+COLOUR_NAMES = {"event_type": "event type", "actor": "actor", "actor_family": "actor family"}
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,45 @@ def flag_ui(declared: Filter, drawing: Drawing) -> dict:
                                                 help=declared.widget_help or None)}
 
 
+def radius_key(declared: Filter) -> str:
+    return f"{declared.field}_{declared.radius}"
+
+
+def near_ui(declared: Filter, drawing: Drawing) -> dict:
+    """A place (or coordinates) and a radius, and where the place was found; a place
+    that names no point is said, and the filter is then not applied."""
+    default = getattr(drawing.default, declared.field)
+    st.session_state.setdefault(declared.field, default.text if default else "")
+    st.session_state.setdefault(radius_key(declared), default.km if default else DEFAULT_KM)
+    text = st.sidebar.text_input(declared.label, key=declared.field, max_chars=MAX_TEXT,
+                                 placeholder="Palma, Mozambique",
+                                 help=declared.widget_help or None)
+    km = st.sidebar.number_input("Within (km)", min_value=MIN_KM, max_value=MAX_KM,
+                                 step=10.0, format="%g", key=radius_key(declared),
+                                 help=f"Up to {MAX_KM:,.0f} km: wider than that, a "
+                                      "country or region says it better.")
+    if not text.strip():
+        return {declared.field: None}
+    try:
+        near = locate_near(text, float(km), load_gazetteer())
+    except Unresolved as reason:
+        st.sidebar.warning(f"{plain(reason)}: the distance filter is not applied.")
+        return {declared.field: None}
+    st.sidebar.caption(f"Within {near.km:g} km of {plain(near.label)}.")
+    return {declared.field: near}
+
+
+def set_near(declared: Filter, text: str) -> None:
+    """Put ``text`` (a place, or "lat, lon") in the distance filter (a button's callback)."""
+    st.session_state[declared.field] = text
+
+
 # Each kind of filter's widget (filters.KINDS): it draws one declared filter (the period:
 # both its bounds) and returns the values it chose, by field. The widget's session-state
 # key is the filter's field (the period's is PERIOD), as links and sessions expect.
 WIDGETS: dict[str, Callable[[Filter, Drawing], dict]] = {
     "period": period_ui, "choices": offers_ui, "text": text_ui, "at_least": at_least_ui,
-    "flag": flag_ui}
+    "flag": flag_ui, "near": near_ui}
 
 
 def filters_ui(facts: Facts, default: Filters, files: tuple) -> Filters:
