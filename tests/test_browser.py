@@ -439,6 +439,38 @@ def test_the_grid_at_a_continental_framing_has_cells_one_can_see_and_a_legend(se
     page.screenshot(path=ARTIFACTS / "grid-continental.png")
 
 
+def test_the_rising_list_and_the_comparison_of_two_periods(tmp_path, page):
+    from test_cli import generated_csv
+
+    source = generated_csv(tmp_path / "surge.csv", 12, 2, seed=11)
+    compare = "2024-01-01..2024-01-31,2024-05-24..2024-06-20"
+    with start_server(source, tmp_path) as (url, _):
+        page.goto(f"{url}/?rising_by=admin1&rising_period=4w&compare={compare}")
+        page.wait_for_selector(MAP_CANVAS, timeout=90_000)
+        settle(page)
+        page.wait_for_timeout(15_000)  # the map draws in software
+        heading = page.locator("h3", has_text="Rising")
+        expect(heading).to_be_visible()
+        listed = page.get_by_test_id("stMarkdown").filter(has_text="Planted 1, Country D")
+        expect(listed.first).to_contain_text("52-week average for 4 weeks")
+        expect(page.get_by_text("Flat 3, Country D")).to_have_count(0)
+        # The map's lower half above the list: the list sits just below it.
+        heading.evaluate("element => element.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(3_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "rising.png")
+        assert f"compare={compare}".replace(",", "%2C") in page.url
+        page.get_by_text("Show the difference on a map").click()
+        settle(page)
+        expect(page.get_by_test_id("stDeckGlJsonChart")).to_have_count(2, timeout=60_000)
+        page.wait_for_timeout(15_000)
+        expect(page.get_by_text(re.compile(r"Incidents in B minus A, per"))).to_be_visible()
+        page.get_by_text(re.compile(r"^A: 01 Jan 2024")).evaluate(
+            "element => element.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(3_000)
+        page.screenshot(path=ARTIFACTS / "compare.png")
+
+
 def test_a_near_link_opens_its_rows_inside_a_drawn_circle(server, page):
     import io as bytes_io
     from urllib.parse import quote_plus

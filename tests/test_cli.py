@@ -6,8 +6,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import rising as bench
 
 from dashboard.cli import main
 from dashboard.dataset import load_path
@@ -230,3 +232,96 @@ def test_a_damaged_saved_file_is_a_warning_and_the_command_goes_on(write_csv, tm
     assert warning.startswith("dashboard geocode: warning: place_overrides.json could not "
                               "be read")
     assert len(pd.read_csv(out)) == 2
+
+
+# dashboard rising ----------------------------------------------------------------------
+
+HOSTILE = "<img src=x onerror=alert(1)> *[x](https://evil.example/t.png)*"
+
+
+def generated_csv(path, flat: int, planted: int, period: str = "4w", seed: int = 1,
+                  hostile: bool = False):
+    """The benchmark's weekly series as a file the dashboard loads: each area a cluster
+    of points of its own; with ``hostile``, the first planted area's name is markup."""
+    rows = bench.generate(flat, planted, period, seed)
+    codes = rows["admin1"].cat.codes.to_numpy()
+    rng = np.random.default_rng(seed)
+    names = rows["admin1"].astype(str)
+    if hostile:
+        names = names.replace("Planted 0", HOSTILE)
+    pd.DataFrame({
+        "event_id": [f"g{i}" for i in range(len(rows))],
+        "date": rows["date"].dt.strftime("%Y-%m-%d"),
+        "country": rows["country"].astype(str),
+        "admin1": names,
+        "place": names,
+        "actor": rows["actor"].astype(str),
+        "fatalities": rows["fatalities"],
+        "latitude": 5 + (codes % 8) * 1.5 + rng.normal(0, 0.2, len(rows)),
+        "longitude": 10 + (codes // 8) * 1.5 + rng.normal(0, 0.2, len(rows)),
+    }).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("period", ["4w", "month"])
+def test_the_cli_flags_the_planted_surges_and_at_most_5_percent_of_flat_areas(
+        tmp_path, capsys, period):
+    flat, planted = 200, 20
+    source = generated_csv(tmp_path / "series.csv", flat, planted, period, seed=7)
+    assert main(["rising", str(source), "--by", "admin1", "--period", period, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    names = [area["area"] for area in report["flagged"]]
+    false_alarms = sum(name.startswith("Flat") for name in names)
+    surges = [area["area"] for area in report["flagged"] if "surge" in area["flags"]]
+    found = sum(name.startswith("Planted") for name in surges)
+    assert false_alarms <= 0.05 * flat
+    assert found >= 0.8 * planted  # the benchmark: 94% (4w), 96% (month) over 4 seeds
+    assert report["areas"] == flat + planted
+    assert (report["by"], report["period"], report["undated"]) == ("admin1", period, 0)
+    first = report["flagged"][0]
+    assert dt.date.fromisoformat(report["start"]) <= dt.date.fromisoformat(report["end"])
+    assert isinstance(first["flags"], list)
+    assert isinstance(first["new_actors"], list)
+    assert dt.date.fromisoformat(first["first"]) < dt.date.fromisoformat(report["start"])
+    print(f"{period}: {found} of {planted} planted surges found, "
+          f"{false_alarms} of {flat} flat areas flagged")
+
+
+def test_the_cli_says_when_no_flag_fired_and_writes_null_for_nan(write_csv, capsys):
+    source = write_csv("date,country,admin1,place\n2021-01-01,Iraq,Nineveh,Mosul\n"
+                       "2021-01-02,Iraq,Nineveh,Mosul\n,Iraq,Nineveh,Mosul\n")
+    assert main(["rising", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "no area's flags fired" in out
+    assert "1 admin-1 region compared" in out
+    assert main(["rising", str(source), "--json", "--end", "2021-01-01"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["flagged"] == []
+    assert report["later"] == 1
+    assert report["end"] == "2021-01-01"
+
+
+def test_the_cli_json_has_no_nan_and_plain_types(write_csv, capsys):
+    # An area with incidents only in the last period, a year of others before: "new_area",
+    # with no baseline (NaN p) to write as null.
+    lines = ["date,country,admin1,place,actor"]
+    lines += [f"{day:%Y-%m-%d},Iraq,Nineveh,Mosul,IS" for day in pd.date_range(
+        "2020-01-01", "2021-01-31", freq="7D")]
+    lines += ["2021-01-30,Syria,Raqqa,Raqqa,IS"]
+    assert main(["rising", write_csv("\n".join(lines) + "\n").as_posix(), "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "NaN" not in text
+    (raqqa,) = [area for area in json.loads(text)["flagged"] if area["area"] == "Raqqa"]
+    assert raqqa["flags"] == ["new_area"]
+    assert raqqa["p"] is None
+    assert raqqa["reasons"].startswith("first incidents in this area since at least")
+
+
+def test_the_cli_takes_the_exports_filters(tmp_path, capsys):
+    source = generated_csv(tmp_path / "series.csv", 20, 4, seed=3)
+    assert main(["rising", str(source), "--country", "Country D", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["areas"] == 3  # areas 3, 13 and 23 (Flat 3, Flat 13, Planted 3)
+    assert {area["country"] for area in report["flagged"]} <= {"Country D"}
+    assert main(["rising", str(source), "--country", "Atlantis"]) == 2
+    assert "Atlantis" in capsys.readouterr().err

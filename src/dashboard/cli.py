@@ -1,4 +1,4 @@
-"""The pipeline without a browser: `dashboard check|geocode|export|areas|run`.
+"""The pipeline without a browser: `dashboard check|geocode|export|areas|rising|run`.
 
 A contract other scripts rely on: exit 0 on success, 2 on unusable input with a one-line
 reason on stderr, never a traceback for bad input. See docs/ARCHITECTURE.md.
@@ -7,8 +7,10 @@ reason on stderr, never a traceback for bad input. See docs/ARCHITECTURE.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
+import math
 import os
 import subprocess
 import sys
@@ -27,6 +29,7 @@ from dashboard.gazetteer import load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, check_regular, read_path
+from dashboard.trends import LEVELS, PERIOD_WORDS, PERIODS, Rising, flagged, rising, said_date
 from dashboard.vicinity import (
     DEFAULT_KM,
     MAX_KM,
@@ -172,6 +175,15 @@ def parser() -> argparse.ArgumentParser:
                               "point) or countries")
     add_filter_options(by_area)
     by_area.add_argument("--json", action="store_true", help="print one JSON object")
+    trend = commands.add_parser("rising", help="the areas whose rising flags fired, with why")
+    trend.add_argument("file", type=Path)
+    trend.add_argument("--by", choices=LEVELS, default="admin1",
+                       help="areas: admin-1 regions (default) or countries")
+    trend.add_argument("--period", choices=PERIODS, default="4w",
+                       help="the last 4 weeks (default) or the last complete month, against "
+                            "the area's own past")
+    add_filter_options(trend)
+    trend.add_argument("--json", action="store_true", help="print one JSON object")
 
     run = commands.add_parser("run", help="open the dashboard in the browser")
     run.add_argument("file", type=Path, nargs="?")
@@ -293,6 +305,65 @@ def areas_command(args: argparse.Namespace) -> int:
         country = "" if pd.isna(row.country) else printable(row.country)
         print(f"{printable(row.area)[:width]:{width}}  {country[:24]:24}  "
               f"{row.incidents:>10,}  {row.fatalities:>10,}")
+def json_value(value: object) -> object:
+    """A cell of the rising table as plain JSON: NaN as null, days as ISO dates, tuples
+    as lists, numpy numbers as Python ones."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dt.datetime | dt.date):  # pandas' Timestamp is a datetime
+        return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def rising_report(result: Rising, areas: int) -> dict:
+    """The flagged areas and what they were measured against, as plain JSON."""
+    shown = flagged(result)
+    return {"by": result.by, "period": result.period,
+            "start": json_value(result.start), "end": json_value(result.end),
+            "areas": areas, "undated": result.undated, "later": result.later,
+            "flagged": [{name: json_value(value) for name, value in row.items()}
+                        for row in shown.to_dict("records")]}
+
+
+def rising_header(result: Rising, areas: int, start_given: bool) -> str:
+    """What was compared, as of when, and the rows in no period."""
+    level = "admin-1 region" if result.by == "admin1" else "country"
+    if result.start is None:
+        line = f"no dated incident to compare ({plural(result.undated, 'undated row')})"
+    else:
+        line = (f"{plural(areas, level)} compared: the {PERIOD_WORDS[result.period]} "
+                f"{said_date(result.start)} to {said_date(result.end)} (as of "
+                f"{said_date(result.end)}) against each one's own past; "
+                f"{plural(result.undated, 'undated row')} and "
+                f"{plural(result.later, 'row')} after the period not counted")
+    if start_given:
+        line += "; --start is not applied: the baselines reach back before it"
+    return line
+
+
+def rising_command(args: argparse.Namespace) -> int:
+    gazetteer = load_gazetteer()
+    table = load_path(args.file, saved=read_saved("rising"), gazetteer=gazetteer)
+    filters = filters_from_args(args, table.accepted, gazetteer)
+    # The period's end is "as of" (later rows are counted, not compared); its start would
+    # cut off the baselines.
+    shown = apply_filters(table.accepted, dataclasses.replace(filters, start=None, end=None))
+    result = rising(shown, args.by, args.period, as_of=filters.end)
+    areas = len(result.areas)
+    if args.json:
+        print(json.dumps(rising_report(result, areas), ensure_ascii=False))
+        return 0
+    print(rising_header(result, areas, filters.start is not None))
+    shown_areas = flagged(result)
+    if shown_areas.empty:
+        print("no area's flags fired")
+    for row in shown_areas.itertuples():
+        where = row.area if args.by == "country" else f"{row.area}, {row.country}"
+        killed = plural(int(row.fatalities_last), "fatality", "fatalities")
+        print(f"{where}: {plural(row.last, 'incident')} (previous {row.previous:,}; "
+              f"average {row.baseline:.1f}); {killed}\n  {row.reasons}")
     return 0
 
 
@@ -324,8 +395,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handler = {"check": check, "geocode": geocode, "export": export, "run": run,
-               "areas": areas_command}[args.command]
+    handler = {"check": check, "geocode": geocode, "export": export, "areas": areas_command,
+               "rising": rising_command, "run": run}[args.command]
     try:
         return handler(args)
     except (LoaderError, OSError) as error:

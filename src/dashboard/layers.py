@@ -471,6 +471,106 @@ def outline_layer() -> pdk.Layer:
         line_width_min_pixels=1)
 
 
+# Comparing two periods (A, B): grid cells coloured by B's count minus A's, on a
+# diverging scale: more in B in orange (vermillion), fewer in blue (Okabe and Ito's), a
+# deeper shade for a larger change; no change in pale grey.
+DIFFERENCE = "difference"
+MORE = [(240, 190, 120), (230, 120, 40), (180, 60, 0)]
+FEWER = [(150, 200, 235), (60, 140, 200), (0, 80, 150)]
+UNCHANGED = (200, 200, 200)
+DIFFERENCE_COLUMNS = ["polygon", "colour", "weight", "a", "b", "change", "cell"]
+DIFFERENCE_TOOLTIP = "Period A: {a} incidents\nPeriod B: {b}\nChange: {change}\n({cell} cell)"
+
+
+def difference_cells(a_rows: pd.DataFrame, b_rows: pd.DataFrame, zoom: float
+                     ) -> tuple[pd.DataFrame, float, np.ndarray]:
+    """Placed incidents of A and of B counted on one grid sized for ``zoom`` (as
+    `grid_cells`, coarser for at most CELL_LIMIT cells): one row per cell with incidents in
+    either (`DIFFERENCE_COLUMNS`), the cell size, and the ends of the shades of |B - A|."""
+    both = pd.concat([placed(a_rows)[["latitude", "longitude"]].assign(side=0),
+                      placed(b_rows)[["latitude", "longitude"]].assign(side=1)])
+    first = choose_cell_size(zoom)
+    if both.empty:
+        return pd.DataFrame(columns=DIFFERENCE_COLUMNS), first, np.array([], dtype="int64")
+    latitude, longitude = both["latitude"].to_numpy(), both["longitude"].to_numpy()
+    for size in CELL_SIZES[CELL_SIZES.index(first):]:
+        columns = int(360 / size) + 1
+        inverse, ids = pd.factorize(np.floor((latitude + 90) / size).astype("int64") * columns
+                                    + np.floor((longitude + 180) / size).astype("int64"))
+        if len(ids) <= CELL_LIMIT:
+            break
+    side = both["side"].to_numpy()
+    a = np.bincount(inverse[side == 0], minlength=len(ids))
+    b = np.bincount(inverse[side == 1], minlength=len(ids))
+    change = b - a
+    ends = difference_ends(int(np.abs(change).max()))
+    south, west = (ids // columns) * size - 90, (ids % columns) * size - 180
+    cells = pd.DataFrame({
+        "polygon": [[[w, s], [w + size, s], [w + size, s + size], [w, s + size]]
+                    for w, s in zip(west.round(4).tolist(), south.round(4).tolist(),
+                                    strict=True)],
+        "colour": [difference_colour(n, ends) for n in change.tolist()],
+        "weight": change,
+        "a": [f"{n:,}" for n in a.tolist()],
+        "b": [f"{n:,}" for n in b.tolist()],
+        "change": [f"{n:+,}" for n in change.tolist()],
+        "cell": f"{size:g}°",
+    })
+    return cells, size, ends
+
+
+def difference_ends(top: int) -> np.ndarray:
+    """The largest |B - A| of each shade but the deepest (round numbers, ascending): a
+    change of n has shade ``searchsorted(ends, n)``."""
+    if top <= 1:
+        return np.array([], dtype="int64")
+    shades = len(MORE)
+    ends = np.unique(round_counts(float(top) ** (np.arange(1, shades) / shades)))
+    return ends[ends < top]
+
+
+def difference_colour(change: int, ends: np.ndarray) -> list[int]:
+    if change == 0:
+        return [*UNCHANGED, 120]
+    shades = MORE if change > 0 else FEWER
+    return [*shades[min(int(np.searchsorted(ends, abs(change))), len(shades) - 1)], 210]
+
+
+def difference_legend(ends: np.ndarray, top: int) -> list[tuple[str, tuple[int, int, int]]]:
+    """Each shade with its range of B - A, fewest first."""
+    lows, highs = [1, *(ends + 1).tolist()], [*ends.tolist(), top]
+    ranges = [(f"{low:,}" if low == high else f"{low:,}–{high:,}")
+              for low, high in zip(lows, highs, strict=True)]
+    return ([(f"−{text}", rgb) for text, rgb in zip(ranges[::-1], FEWER[::-1], strict=False)]
+            + [("0", UNCHANGED)]
+            + [(f"+{text}", rgb) for text, rgb in zip(ranges, MORE, strict=False)])
+
+
+def difference_marks(a_rows: pd.DataFrame, b_rows: pd.DataFrame, zoom: float) -> Marks:
+    """Grid cells coloured by how many more (or fewer) incidents B has than A."""
+    cells, size, ends = difference_cells(a_rows, b_rows, zoom)
+    scale = []
+    if len(cells):
+        scale = difference_legend(ends, max(int(cells["weight"].abs().max()), 1))
+    layer = pdk.Layer("PolygonLayer", data=records(cells), id=DIFFERENCE, pickable=True,
+                      stroked=False, get_polygon="polygon", get_fill_color="colour")
+    return Marks(layer, DIFFERENCE, DIFFERENCE_TOOLTIP, aggregated=True, cell_degrees=size,
+                 scale=scale, scale_title=f"Incidents in B minus A, per {size:g}° cell")
+
+
+def difference_map(a_rows: pd.DataFrame, b_rows: pd.DataFrame, view: pdk.ViewState
+                   ) -> IncidentMap:
+    """The map of `difference_marks` over the country outlines (the hook beside
+    `build_map`: the same deck, with two tables of incidents)."""
+    marks = difference_marks(a_rows, b_rows, view.zoom)
+    deck = CompactDeck(layers=[outline_layer(), marks.layer], initial_view_state=view,
+                       map_provider=None, map_style=OFFLINE_STYLE_URL,
+                       tooltip={"text": marks.tooltip})
+    return IncidentMap(deck=deck, layer=marks.drawn, aggregated=True,
+                       cell_degrees=marks.cell_degrees, scale=marks.scale,
+                       scale_title=marks.scale_title)
+
+
 def circle_layer(near: vicinity.Near) -> pdk.Layer:
     """The distance filter's circle (computed on the sphere): an outline, not filled, so
     the marks inside stay readable; not pickable, so a click still picks an incident."""

@@ -260,6 +260,8 @@ def record_periods(counts: np.ndarray, data_span: int) -> np.ndarray:
     """How many periods in a row before the last one had fewer incidents than it (all the
     data's, ``data_span``, when none had as many)."""
     as_many = counts[:, 1:] >= counts[:, [0]]
+    if not as_many.shape[1]:  # every row in the last period: no period before it
+        return np.full(len(counts), data_span)
     return np.where(as_many.any(1), np.argmax(as_many, axis=1), data_span)
 
 

@@ -17,6 +17,7 @@ from dashboard.ui.explore import explore_ui, playback_ui, speed
 from dashboard.ui.outputs import downloads_ui, table_ui
 from dashboard.ui.sidebar import filters_ui, map_settings_ui
 from dashboard.ui.state import link_view, show_in_link
+from dashboard.ui.trends import compare_ui, trend_settings_ui
 
 
 def main() -> None:
@@ -27,6 +28,7 @@ def main() -> None:
     default, default_layer = link_view(facts.known(), facts.first, facts.last)
     filters = filters_ui(facts, default, loaded.files)
     settings = map_settings_ui(default_layer)
+    trend_settings_ui()
     show_in_link(filters, settings.layer)
 
     st.title("Reported incidents")
@@ -37,4 +39,5 @@ def main() -> None:
 
     table_ui(period.selection)
     downloads_ui(period, loaded)
+    compare_ui(period)
     review_ui(loaded.data)

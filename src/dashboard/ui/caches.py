@@ -26,7 +26,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboard import areas, charts
+from dashboard import areas, charts, compare, trends
 from dashboard.dataset import Progress, combine
 from dashboard.filters import DECLARED, FILTERS, Filters, Selection, describe
 from dashboard.gazetteer import load_gazetteer
@@ -36,6 +36,7 @@ from dashboard.layers import (
     IncidentMap,
     bounds,
     build_map,
+    difference_map,
     frame,
     map_input,
     with_circle,
@@ -301,3 +302,41 @@ def chart_list(shown: View, by: str, measure: str) -> list:
     return [charts.monthly_chart(rows, by, measure), charts.region_share_chart(rows),
             charts.top_chart(rows, "place", "Top places"),
             charts.top_chart(rows, "actor", "Top actors")]
+
+
+# The rising list and the comparison read a view of every filter but the period (the
+# baselines and period A reach before the period's start); the periods by their link form.
+TREND_COLUMNS = ["date", "country", "admin1", "actor", "fatalities"]
+BY_PERIODS = {**BY_IDENTITY, compare.Periods: compare.written_periods}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Period A against B: the areas' and the actors' counts (largest change first)."""
+
+    areas: pd.DataFrame
+    actors: pd.DataFrame
+
+
+@st.cache_resource(max_entries=16, hash_funcs=BY_IDENTITY)
+def rising_areas(past: View, by: str, period: str, as_of: dt.date | None) -> trends.Rising:
+    """Each area's last period to ``as_of`` against its own past (`trends.rising`)."""
+    return trends.rising(past.selection.columns(TREND_COLUMNS), by, period, as_of)
+
+
+@st.cache_resource(max_entries=16, hash_funcs=BY_PERIODS)
+def comparison(past: View, by: str, periods: compare.Periods) -> Comparison:
+    rows = past.selection.columns(TREND_COLUMNS)
+    return Comparison(compare.area_changes(rows, by, periods),
+                      compare.actor_changes(rows, periods))
+
+
+@st.cache_resource(max_entries=8, hash_funcs=BY_PERIODS)
+def difference(past: View, periods: compare.Periods, look: tuple[float, float, float]
+               ) -> IncidentMap:
+    """B minus A per grid cell, on a map looking at ``look`` (latitude, longitude, zoom)."""
+    rows = past.selection.columns(["date", "latitude", "longitude"])
+    in_a, in_b = compare.sides(rows["date"].to_numpy(dtype="datetime64[D]"), periods)
+    latitude, longitude, zoom = look
+    return difference_map(rows[in_a], rows[in_b],
+                          pdk.ViewState(latitude=latitude, longitude=longitude, zoom=zoom))

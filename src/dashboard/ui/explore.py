@@ -31,6 +31,7 @@ from dashboard.ui.state import (
     as_cells,
     plain,
 )
+from dashboard.ui.trends import rising_ui
 from dashboard.vicinity import left_out
 
 SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds per playback step
@@ -296,5 +297,6 @@ def explore_ui(period: caches.View, settings: MapSettings, playback: Playback) -
                "(ODbL), OpenStreetMap contributors (ODbL)."
                + (" Basemap: © CARTO, © OpenStreetMap contributors." if settings.tiles
                   else ""))
+    rising_ui(period)
     if figures.incidents > 0:
         charts_ui(shown)

@@ -11,9 +11,11 @@ import re
 import pandas as pd
 import streamlit as st
 
+from dashboard.compare import Periods, read_periods, written_periods
 from dashboard.export import neutralise
 from dashboard.filters import QUERY_NAMES, Filters, from_query, to_query
 from dashboard.layers import LAYERS
+from dashboard.trends import LEVELS, PERIODS
 
 # Session-state keys.
 PERIOD = "period"  # the period slider's (start, end)
@@ -30,6 +32,12 @@ SAVED_FIX = "saved_fix"  # what the last saved place fix was, said once after th
 SAVED_NOTICES = "saved_notices"  # saved file name -> what this session was told about it
 PICKED_ROW = "picked_row"  # the incident the last map click picked
 UPLOAD_DIGESTS = "upload_digests"  # upload file id -> SHA-256 of its bytes
+# The rising list's and the comparison's choices: the sidebar radios' keys are also their
+# URL names; COMPARE holds the chosen `compare.Periods` (None: the default ones).
+RISING_BY = "rising_by"
+RISING_PERIOD = "rising_period"
+COMPARE = "compare"
+TRENDS_LINK_READ = "trends_link_read"  # the link's rising and comparison choices are read
 
 EVENT_QUERY = "event"  # ?event=ID opens one incident
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -75,3 +83,42 @@ def show_in_link(filters: Filters, layer: str) -> None:
     if st.query_params.get(EVENT_QUERY):
         query[EVENT_QUERY] = [st.query_params[EVENT_QUERY]]
     st.query_params.from_dict(query)
+
+
+def link_trends() -> None:
+    """The rising list's and the comparison's choices from the link the page was opened
+    with (``rising_by``, ``rising_period``, ``compare=A..A,B..B``), into the session once;
+    a value that cannot be used is said in the sidebar and ignored. Read before
+    `show_in_link`, which writes the link anew."""
+    if st.session_state.get(TRENDS_LINK_READ):
+        return
+    st.session_state[TRENDS_LINK_READ] = True
+    notices = []
+    for key, allowed in ((RISING_BY, LEVELS), (RISING_PERIOD, PERIODS)):
+        value = st.query_params.get(key)
+        if value is None:
+            continue
+        if value in allowed:
+            st.session_state[key] = value
+        else:
+            notices.append(f"{key}={value!r} is not one of {', '.join(allowed)}; ignored.")
+    text = st.query_params.get(COMPARE)
+    if text is not None:
+        periods, wrong = read_periods(text)
+        if periods is None:
+            notices.append(f"{COMPARE}={text!r} {wrong}; the default periods are compared.")
+        st.session_state[COMPARE] = periods
+    for notice in notices:
+        st.sidebar.info(f"Link: {plain(notice)}")
+
+
+def show_trends_in_link(by: str, period: str, periods: Periods | None) -> None:
+    """The rising and comparison choices in the URL, beside `show_in_link`'s view (the
+    comparison's periods only when the user chose them: by default they follow the
+    filters)."""
+    st.query_params[RISING_BY] = by
+    st.query_params[RISING_PERIOD] = period
+    if periods is None:
+        st.query_params.pop(COMPARE, None)
+    else:
+        st.query_params[COMPARE] = written_periods(periods)
