@@ -159,6 +159,22 @@ def test_ambiguity_is_flagged_only_without_a_deciding_hint(place, hint, ambiguou
     assert bool(result["geo_ambiguous"]) is ambiguous
 
 
+@pytest.mark.parametrize(
+    ("place", "hint", "district"),
+    [
+        ("Adavi LGA", "NG", "Adavi"),  # placed at the district the text names
+        ("Qada Balad Ruz", "IQ", "Qada Balad Ruz"),  # as the gazetteer names it
+        ("Maiduguri", "NG", None),  # a town: the gazetteer knows not its district
+        ("Bama LGA", "NG", None),  # the town of Bama outranks its district
+        ("Grey", None, None),  # districts of several countries, none chosen
+    ],
+)
+def test_the_district_a_row_is_placed_at_comes_out_with_its_name(place, hint, district):
+    result = resolve(query(place, country_code=hint), load_gazetteer()).iloc[0]
+    found = result["found_district"]
+    assert (None if pd.isna(found) else found) == district
+
+
 def test_a_missing_village_falls_back_to_its_district_then_region():
     gazetteer = load_gazetteer()
     district = resolve(query("Xyzzy village", "Bama lga", "Borno state", "NG"), gazetteer)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from dashboard import ROOT
 from dashboard.gazetteer import load_gazetteer, loose_key, normalize_name, split_type_word
+from dashboard.geocode import GEO_DISTRICT
 
 STATIC_DIR = ROOT / "static"
 SLAB = 0.05  # degrees of latitude per band of edges
@@ -40,6 +41,10 @@ AREA_COLUMNS = ["area", "country", "id", "incidents", "fatalities"]
 # its point (the pipeline fills it where the file gives none; see `fill_admin1`).
 ADMIN1_SOURCE = "admin1_source"
 FROM_FILE, FROM_OUTLINE = "file", "outline"
+# The same for admin2: the file, or the district the geocoder placed the row at (see
+# `fill_admin2`).
+ADMIN2_SOURCE = "admin2_source"
+FROM_GAZETTEER = "gazetteer"
 
 
 def outlines_path() -> Path:
@@ -330,6 +335,24 @@ def fill_admin1(incidents: pd.DataFrame, outlines: Outlines | None = None
         admin1[todo] = pd.array(names, dtype="string")
         source[todo & admin1.notna()] = FROM_OUTLINE
     return admin1, source
+
+
+def fill_admin2(incidents: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each row's admin-2 district and where it came from (ADMIN2_SOURCE): the file's own
+    text where it has one ("file"); else the district the geocoder placed the row at, its
+    place text naming it ("Adavi LGA"), as the gazetteer names it ("gazetteer",
+    `geocode.GEO_DISTRICT`); missing (source too) where neither. The gazetteer has
+    districts' points but not their outlines, nor which district holds a town: a row
+    placed at a town, or by its own coordinates, gets none. Strings, as `fill_admin1`."""
+    own = (by_distinct(incidents["admin2"], lambda name: str(name).strip() or None)
+           if "admin2" in incidents else pd.Series(None, index=incidents.index, dtype=object))
+    present = own.notna()
+    found = incidents.get(GEO_DISTRICT, pd.Series(pd.NA, index=incidents.index))
+    admin2 = (incidents["admin2"].astype("string") if "admin2" in incidents
+              else pd.Series(pd.NA, index=incidents.index, dtype="string"))
+    admin2 = admin2.where(present, found.astype("string"))
+    source = pd.Series(pd.NA, index=incidents.index, dtype="string").mask(present, FROM_FILE)
+    return admin2, source.mask(~present & admin2.notna(), FROM_GAZETTEER)
 
 
 def file_spellings(incidents: pd.DataFrame, own: pd.Series, outlines: Outlines) -> pd.Series:

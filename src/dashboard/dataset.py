@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from dashboard import snapshot
 from dashboard.actors import Families, name_families, read_families
-from dashboard.areas import ADMIN1_SOURCE, fill_admin1
+from dashboard.areas import ADMIN1_SOURCE, ADMIN2_SOURCE, fill_admin1, fill_admin2
 from dashboard.gazetteer import DATA_DIR, Gazetteer, load_gazetteer
 from dashboard.geo import is_placed
+from dashboard.geocode import GEO_DISTRICT
 from dashboard.geocode import geocode as geocode_incidents
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import (
@@ -159,7 +160,7 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
              0.5)
     table = dataclasses.replace(table, accepted=geocode_incidents(
         table.accepted, gazetteer, online, dict(saved.fixes)))
-    return place_in_regions(table)
+    return name_districts(place_in_regions(table))
 
 
 def place_in_regions(table: Table) -> Table:
@@ -172,6 +173,19 @@ def place_in_regions(table: Table) -> Table:
     admin1, source = fill_admin1(accepted)
     return dataclasses.replace(table, accepted=accepted.assign(
         admin1=admin1, **{ADMIN1_SOURCE: source}))
+
+
+def name_districts(table: Table) -> Table:
+    """Each row's admin-2 district where the file gives none and its place text named the
+    district the geocoder placed it at (`areas.fill_admin2`); ADMIN2_SOURCE says of every
+    row whether its admin2 is the file's ("file"), the gazetteer's ("gazetteer") or
+    missing. The geocoder's GEO_DISTRICT, read here, goes; a column of the file's own
+    named ADMIN2_SOURCE is kept, renamed."""
+    accepted = table.accepted.rename(columns=kept_apart(table.accepted.columns,
+                                                        {ADMIN2_SOURCE}))
+    admin2, source = fill_admin2(accepted)
+    return dataclasses.replace(table, accepted=accepted.drop(columns=GEO_DISTRICT).assign(
+        admin2=admin2, **{ADMIN2_SOURCE: source}))
 
 
 def group_families(table: Table, families: Families) -> Table:

@@ -89,12 +89,17 @@ QUALIFIER = re.compile(
 # A country named after the place without a comma ("Baghdad Iraq"): up to this many words.
 COUNTRY_WORDS = 4
 RESULT_COLUMNS = ["latitude", "longitude", "geo_precision", "geo_method", "geo_ambiguous"]
+# Beside them in `geocode`'s rows, for the dataset only (it fills admin2 from it and drops
+# it; see `areas.fill_admin2`): the district the row was placed at, named by its place text
+# ("Adavi LGA") or its admin2 column, as the gazetteer names it; else NA.
+GEO_DISTRICT = "geo_district"
 
 
 def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer,
             online: OnlineGeocoder | None = None,
             overrides: dict[str, dict] | None = None) -> pd.DataFrame:
-    """A copy of ``incidents`` with the RESULT_COLUMNS filled where it had no point.
+    """A copy of ``incidents`` with the RESULT_COLUMNS filled where it had no point, and
+    GEO_DISTRICT.
 
     ``overrides`` (override_key -> {"latitude", "longitude"}) are the user's own fixes and
     beat the gazetteer; ``online``, when given, is asked for what the gazetteer placed
@@ -162,6 +167,9 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
     method[manual] = "manual"
     ambiguous[manual] = False
     out["geo_ambiguous"] = ambiguous
+    # A fix moves the row off the district the text named.
+    out[GEO_DISTRICT] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out.loc[todo & ~manual, GEO_DISTRICT] = filled["found_district"].astype("string")
     out["geo_precision"] = precision.astype(pd.CategoricalDtype(GEO_PRECISIONS))
     out["geo_method"] = method.astype(pd.CategoricalDtype(GEO_METHODS))
     return out
@@ -206,7 +214,8 @@ def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """Best point per distinct query (QUERY_COLUMNS); misses come back with NaN points."""
     queries = queries.reset_index(drop=True)
     if queries.empty:
-        return queries.reindex(columns=[*QUERY_COLUMNS, *RESULT_COLUMNS, "found_country_code"])
+        return queries.reindex(columns=[*QUERY_COLUMNS, *RESULT_COLUMNS, "found_country_code",
+                                        "found_district"])
     attempts = plan_all_attempts(queries, gazetteer)
     candidates = order_candidates(match_attempts(attempts, gazetteer))
     best = candidates.drop_duplicates("qid").set_index("qid")
@@ -268,16 +277,23 @@ def order_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
 
 def take_best(queries: pd.DataFrame, best: pd.DataFrame, unsure: pd.DataFrame
               ) -> pd.DataFrame:
-    """The queries with their best candidate's point, precision and country."""
+    """The queries with their best candidate's point, precision and country, and the
+    district it is where the text named one and placed the row there, surely."""
     result = queries.copy()
     # Which country, where namesakes in several tie, is the user's to say.
     result["found_country_code"] = best["country_code"].astype("string").where(
         ~unsure["abroad"])
     result["latitude"] = best["latitude"].astype("float64")
     result["longitude"] = best["longitude"].astype("float64")
-    result["geo_precision"] = coarser(best["kind"].astype("string"), best["level"])
+    precision = coarser(best["kind"].astype("string"), best["level"])
+    result["geo_precision"] = precision
     result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string")
     result["geo_ambiguous"] = unsure["abroad"] | unsure["at_home"]
+    # Not a district the row's region column named (precision admin1), nor one of several
+    # namesakes the row cannot tell apart.
+    sure = ~result["geo_ambiguous"].reindex(best.index).astype(bool)
+    result["found_district"] = best["name"].astype("string").where(
+        (best["kind"] == "admin2") & (precision == "admin2") & sure)
     return result
 
 

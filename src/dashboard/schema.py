@@ -102,9 +102,11 @@ MAX_COUNT = 1_000_000
 MAX_CELL_CHARS = 10_000
 
 # Columns added beside a file's own: to rejected rows here, to every row by the dataset
-# (and `online_error` when places are looked up online: the lookup's failure, or NA).
+# (and `online_error` when places are looked up online: the lookup's failure, or NA;
+# `geo_district`, the geocoder's, which the dataset reads and drops: see
+# `geocode.GEO_DISTRICT`).
 REJECT_COLUMNS = ("row", "reason")
-ADDED_COLUMNS = ("source_file", "online_error")
+ADDED_COLUMNS = ("source_file", "online_error", "geo_district")
 
 REASON_NO_DATE = "date missing or not recognised"
 REASON_HXL = "HXL hashtag row (column tags, not an incident)"
