@@ -13,6 +13,20 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "incidents.csv"
+APP = str(ROOT / "app.py")
+
+
+def opened(monkeypatch, path, **query):
+    """The app on ``path`` (Streamlit's AppTest), opened from a URL with ``query``."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 needs_shared_data = pytest.mark.skipif(

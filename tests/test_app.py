@@ -16,9 +16,8 @@ from dashboard.export import to_csv_bytes
 from dashboard.filters import Filters, apply_filters
 from dashboard.ui.explore import SPEEDS
 
-from conftest import ROOT, SAMPLE
+from conftest import APP, ROOT, SAMPLE, opened
 
-APP = str(ROOT / "app.py")
 SMALL = """event_id,date,country,place,fatalities,actor,notes
 n1,2019-03-01,Nigeria,Maiduguri,4,ISWAP,one
 n2,2020-06-13,Nigeria,Monguno,20,ISWAP,two
@@ -177,15 +176,6 @@ def test_a_pasted_link_opens_that_view_and_the_link_follows_changes(monkeypatch,
     assert at.query_params["country"] == ["Nigeria", "Iraq"]
     assert at.query_params["start"] == "2020-01-01"
 
-
-def opened(monkeypatch, path, **query) -> AppTest:
-    """The app on ``path`` opened from a URL with ``query``."""
-    monkeypatch.setenv("DASHBOARD_DATA", str(path))
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    return at.run()
 
 
 def deck_spec(at: AppTest) -> dict:

@@ -9,17 +9,14 @@ import shutil
 
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from dashboard import actors, dataset, snapshot
 from dashboard.actors import FAMILIES_PATH, FamiliesError, read_families
 from dashboard.cli import main
 from dashboard.dataset import load_path
 
-from conftest import ROOT, SAMPLE, SHARED_DATA, needs_shared_data
+from conftest import SAMPLE, SHARED_DATA, needs_shared_data, opened
 
-APP = str(ROOT / "app.py")
 ISLAMIC_STATE = [
     # The names the press and the issue use...
     "IS", "ISIS", "ISIL", "Islamic State", "Daesh", "ISWAP", "ISGS", "ISKP", "ISIS-K",
@@ -171,14 +168,6 @@ def test_a_family_no_incident_has_is_refused_with_a_reason(tmp_path, capsys):
                  "--family", "al-Qaeda"]) == 2
     assert "al-Qaeda" in capsys.readouterr().err
 
-
-def opened(monkeypatch, path, **query) -> AppTest:
-    monkeypatch.setenv("DASHBOARD_DATA", str(path))
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    return at.run()
 
 
 MIXED = """event_id,date,country,place,latitude,longitude,fatalities,actor,event_type

@@ -11,7 +11,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from hypothesis import given, settings
 from hypothesis import strategies as hypothesis_st
 from streamlit.testing.v1 import AppTest
@@ -33,9 +32,8 @@ from dashboard.vicinity import (
     written_km,
 )
 
-from conftest import ROOT, SAMPLE
+from conftest import SAMPLE, opened
 
-APP = str(ROOT / "app.py")
 # Palma in Cabo Delgado, as data/gazetteer_additions.csv gives it (from its Wikipedia
 # article): the test's own point, not the code's.
 PALMA = (-10.7667, 40.4667)
@@ -228,15 +226,6 @@ def test_a_link_value_that_cannot_be_used_is_said(query, km, said):
     assert len(notices) == 1
     assert said in notices[0]
 
-
-def opened(monkeypatch, path, **query) -> AppTest:
-    """The app on ``path`` opened from a URL with ``query`` (as tests/test_app.py's)."""
-    monkeypatch.setenv("DASHBOARD_DATA", str(path))
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    for name, value in query.items():
-        at.query_params[name] = value
-    return at.run()
 
 
 def figure(at: AppTest, label: str) -> str:

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import rising as bench
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_cli import HOSTILE, generated_csv
 
@@ -24,10 +23,7 @@ from dashboard.compare import (
 from dashboard.layers import difference_cells
 from dashboard.ui.state import plain
 
-from conftest import ROOT
-
-APP = str(ROOT / "app.py")
-
+from conftest import opened
 
 # The comparison ------------------------------------------------------------------------
 
@@ -92,14 +88,6 @@ def test_the_difference_map_counts_b_minus_a_per_cell():
 
 
 # The page ------------------------------------------------------------------------------
-
-def opened(monkeypatch, path, **query) -> AppTest:
-    monkeypatch.setenv("DASHBOARD_DATA", str(path))
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    for name, value in query.items():
-        at.query_params[name] = value
-    return at.run()
 
 
 def rising_text(at: AppTest) -> str:
