@@ -4,7 +4,9 @@ calls is pandas. See docs/ARCHITECTURE.md.
 Each ``*_ui`` function draws one part of the page and returns plain values: `state`
 (session keys, the link), `caches` (work shared by every session, under one identity per
 table and per view), `data` (files, columns, rejects, place review), `sidebar` (filters,
-map settings), `explore` (playback and the map fragment), `outputs` (table, downloads).
+map settings), `explore` (playback and the map fragment), `areas` (the areas layer's
+table and clicks), `trends` (the Rising list, two periods compared), `outputs` (table,
+downloads).
 """
 
 from __future__ import annotations
