@@ -314,7 +314,7 @@ def test_the_cli_json_has_no_nan_and_plain_types(write_csv, capsys):
     (raqqa,) = [area for area in json.loads(text)["flagged"] if area["area"] == "Raqqa"]
     assert raqqa["flags"] == ["new_area"]
     assert raqqa["p"] is None
-    assert raqqa["reasons"].startswith("first incidents in this area since at least")
+    assert raqqa["reasons"].startswith("First incidents in this area since at least")
 
 
 def test_the_cli_takes_the_exports_filters(tmp_path, capsys):

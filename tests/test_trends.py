@@ -96,7 +96,7 @@ def test_highest_month_in_n_years_says_n(higher_months_back, years):
     result = rising(monthly(counts), by="admin1", period="month", as_of="2024-06-20")
     gao = row(result, "Gao")
     assert "record" in gao["flags"]
-    assert f"highest month in {years} years" in gao["reasons"]
+    assert f"Highest month in {years} years" in gao["reasons"]
 
 
 def test_no_record_when_a_higher_month_is_recent():
@@ -131,12 +131,12 @@ def test_a_new_actor_is_reported_only_in_the_last_period_and_where_the_area_has_
     result = rising(pd.concat([old, newcomer]), as_of=AS_OF)
     borno = row(result, "Borno")
     assert borno["new_actors"] == ("Newcomer",)
-    assert "actor seen here for the first time: Newcomer" in borno["reasons"]
+    assert "Actor seen here for the first time: Newcomer" in borno["reasons"]
     assert row(result, "Yobe")["new_actors"] == ()  # seen there 76 weeks before
     kano = row(result, "Kano")
     assert kano["new_actors"] == ()
     assert kano["flags"] == ("new_area",)
-    assert kano["reasons"].startswith("first incidents in this area since at least ")
+    assert kano["reasons"].startswith("First incidents in this area since at least ")
 
 
 def test_an_area_with_little_history_gets_no_surge():
@@ -151,7 +151,7 @@ def test_an_area_quiet_for_a_year_has_returned():
                        ("Gap", "Mali"): [4] * 10 + [0] * 10 + [2]})
     result = rising(table, as_of=AS_OF)
     assert row(result, "Back")["flags"] == ("returned",)
-    assert row(result, "Back")["reasons"] == "first incidents in this area since 30 Mar 2023"
+    assert row(result, "Back")["reasons"] == "First incidents in this area since 30 Mar 2023"
     assert row(result, "Gap")["flags"] == ()  # quiet for 10 periods: 280 days
 
 

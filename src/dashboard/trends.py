@@ -292,7 +292,7 @@ def explain(frame: pd.DataFrame, window: Window, rules: Rules) -> pd.DataFrame:
     }, index=frame.index)
     rows, names = said.to_numpy(), said.columns.to_numpy()
     frame["flags"] = [tuple(names[row != ""]) for row in rows]
-    frame["reasons"] = [". ".join(row[row != ""]) for row in rows]
+    frame["reasons"] = [". ".join(sentence(said) for said in row[row != ""]) for row in rows]
     return frame
 
 
@@ -364,3 +364,8 @@ def order(frame: pd.DataFrame) -> pd.DataFrame:
         _last=-frame["last"])
     keys = keys.sort_values(["_p", "_ratio", "_last", "country", "area"], kind="stable")
     return keys[COLUMNS].reset_index(drop=True)
+
+
+def sentence(words: str) -> str:
+    """A rule's words as a sentence of the reasons (which several rules may fill)."""
+    return words[:1].upper() + words[1:]
