@@ -11,12 +11,11 @@ Prints the medians of --runs runs: reading the table, and naming a million rows'
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
 from synthetic import ACTORS
+from timing import median_seconds
 
 from dashboard.actors import families_of, read_families
 
@@ -29,14 +28,6 @@ def table(rows: int, names: int, seed: int = 1) -> pd.DataFrame:
     return pd.DataFrame({"actor": pd.Categorical(np.array(pool)[rng.integers(0, names, rows)]),
                          "target": pd.Categorical(np.array(pool)[rng.integers(0, names, rows)])})
 
-
-def median_seconds(work, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -11,11 +11,10 @@ Medians of --runs runs.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from timing import median_seconds
 
 from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import QUERY_COLUMNS, geocode, resolve
@@ -37,14 +36,6 @@ def table(rows: int, names: int, seed: int = 1) -> pd.DataFrame:
     }).astype({c: "string" for c in ["place", "admin2", "admin1", "country", "country_code"]})
 
 
-def timed(function, runs: int) -> float:
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
-
 
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -54,8 +45,8 @@ def main() -> None:
     args = options.parse_args()
     gazetteer = load_gazetteer()
     incidents = table(args.rows, args.names)
-    ours = timed(lambda: geocode(incidents, gazetteer), args.runs)
-    per_row = timed(lambda: resolve(incidents[QUERY_COLUMNS], gazetteer), 1)
+    ours = median_seconds(lambda: geocode(incidents, gazetteer), args.runs)
+    per_row = median_seconds(lambda: resolve(incidents[QUERY_COLUMNS], gazetteer), 1)
     print(f"{args.rows:,} rows, {args.names:,} distinct names")
     print(f"ours (distinct names once): {ours:6.2f} s median of {args.runs}")
     print(f"per row                   : {per_row:6.2f} s (one run)")

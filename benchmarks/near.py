@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from timing import median_seconds
 
 from dashboard.filters import Filters, matching
 from dashboard.gazetteer import load_gazetteer
@@ -35,16 +34,6 @@ def table(rows: int, seed: int = 1) -> pd.DataFrame:
     })
 
 
-def timed(function, runs: int, before=None) -> float:
-    seconds = []
-    for _ in range(runs):
-        if before:
-            before()
-        started = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
-
 
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -52,14 +41,14 @@ def main() -> None:
     options.add_argument("--runs", type=int, default=5)
     args = options.parse_args()
     gazetteer = load_gazetteer()
-    cold = timed(lambda: locate_near("Palma, Mozambique", 100, gazetteer), args.runs,
+    cold = median_seconds(lambda: locate_near("Palma, Mozambique", 100, gazetteer), args.runs,
                  before=located.cache_clear)
-    warm = timed(lambda: locate_near("Palma, Mozambique", 100, gazetteer), args.runs)
+    warm = median_seconds(lambda: locate_near("Palma, Mozambique", 100, gazetteer), args.runs)
     incidents = table(args.rows)
     near = Filters(near=locate_near("Palma, Mozambique", 500, gazetteer))
     country = Filters(countries=("Mozambique",))
-    by_distance = timed(lambda: matching(incidents, near), args.runs)
-    by_country = timed(lambda: matching(incidents, country), args.runs)
+    by_distance = median_seconds(lambda: matching(incidents, near), args.runs)
+    by_country = median_seconds(lambda: matching(incidents, country), args.runs)
     kept = int(matching(incidents, near).sum())
     spec = build_map(incidents[matching(incidents, near)].assign(fatalities=1), "grid",
                      near=near.near).deck.to_json()
