@@ -146,13 +146,15 @@ class Client:
                since: int | None = None, progress: Progress | None = None
                ) -> list[dict[str, str]]:
         """Every event of `countries` (one query each; see the README), every page until a
-        short one; with `since`, only events whose timestamp is newer than it (revised or
-        added since). One row per event_id_cnty, values as ACLED's text."""
+        short one; with `since`, only events stamped at or after it (revised or added
+        since; at, not only after: an event stamped in the same second as the newest one
+        held, but published after it was pulled, must not be missed). One row per
+        event_id_cnty, values as ACLED's text."""
         if not countries:
             raise ValueError("name at least one country")
         filters = date_filter(start, end)
         if since is not None:
-            filters |= {"timestamp": str(int(since)), "timestamp_where": ">"}
+            filters |= {"timestamp": str(int(since)), "timestamp_where": ">="}
         rows: dict[str, dict[str, str]] = {}
         for country in dict.fromkeys(countries):
             self._read_all(EVENTS_PATH, {"country": country, **filters}, rows,
@@ -161,10 +163,10 @@ class Client:
 
     def deleted(self, since: int | None, progress: Progress | None = None
                 ) -> list[dict[str, str]]:
-        """Deletions (event_id_cnty, deleted_timestamp) newer than `since`; all when None."""
+        """Deletions (event_id_cnty, deleted_timestamp) at or after `since`; all when None."""
         filters = {}
         if since is not None:
-            filters = {"deleted_timestamp": str(int(since)), "deleted_timestamp_where": ">"}
+            filters = {"deleted_timestamp": str(int(since)), "deleted_timestamp_where": ">="}
         rows: dict[str, dict[str, str]] = {}
         self._read_all(DELETED_PATH, filters, rows, DELETED_TIMESTAMP_COLUMN, progress)
         return list(rows.values())
