@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from dashboard import snapshot
+from dashboard import pulled, snapshot
 from dashboard.actors import Families, name_families, read_families
 from dashboard.areas import ADMIN1_SOURCE, ADMIN2_SOURCE, fill_admin1, fill_admin2
 from dashboard.gazetteer import DATA_DIR, Gazetteer, load_gazetteer
@@ -79,6 +79,8 @@ def load_path(path: str | Path, layout: str = "auto",
         table = load_raw(raw.frame, path.name, layout, online=online, digest=digest,
                          malformed=raw.malformed, progress=progress, saved=saved,
                          gazetteer=gazetteer, families=families)
+        if (pull := pulled.about(data)) is not None:  # a live source's copy: its terms
+            table = dataclasses.replace(table, files=({**table.files[0], "pulled": pull},))
     if key:
         progress("Saving a snapshot, so the next start skips all this", 0.9)
         snapshot.write(key, table)
