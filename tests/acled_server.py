@@ -164,6 +164,7 @@ class AcledServer:
         self.expire_after: int | None = None
         self.plan: list[tuple] = []
         self.gone = False
+        self.pages_left: int | None = None  # data pages to serve before vanishing
         for number in range(count):
             stamp = FIRST_TIMESTAMP + number * 1000
             self._store(make_event(self._number(), self.rng, stamp))
@@ -246,6 +247,10 @@ class AcledServer:
     def vanish(self) -> None:
         """From now on every request is met by a closed connection."""
         self.gone = True
+
+    def vanish_after(self, pages: int) -> None:
+        """Serve `pages` more data pages, then close every connection from then on."""
+        self.pages_left = pages
 
     # -- answering
 
@@ -353,6 +358,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(401, {"message": "Unauthorized: the access token is "
                                            "missing, invalid or expired."})
                 return
+            if self.acled.pages_left is not None:
+                self.acled.gone = self.acled.pages_left <= 0
+                self.acled.pages_left -= 1
+                if self.acled.gone:
+                    self.close_connection = True
+                    return
             fault = self.acled.plan.pop(0) if self.acled.plan else None
             status, document = self.acled.read(parts.path, params)
         self.play(fault, status, document)

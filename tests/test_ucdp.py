@@ -360,10 +360,15 @@ def loaded_alike(pulled: list[dict[str, str]], csv_path: Path, tmp_path: Path) -
     """Pulled rows written as Parquet load exactly as the CSV of the same events."""
     parquet = tmp_path / "pulled.parquet"
     pd.DataFrame(pulled).to_parquet(parquet)
+    copy_loads_as_csv(parquet, csv_path, len(pulled))
+
+
+def copy_loads_as_csv(parquet: Path, csv_path: Path, events: int) -> None:
+    """A pulled file loads exactly as the CSV of the same `events` events."""
     from_api, from_csv = load_path(parquet), load_path(csv_path)
     assert (from_api.layout, from_csv.layout) == ("ucdp", "ucdp")
     assert len(from_api.rejected) == 0
-    assert len(from_api.accepted) == len(from_csv.accepted) == len(pulled)
+    assert len(from_api.accepted) == len(from_csv.accepted) == events
     api = from_api.accepted.sort_values("event_id").reset_index(drop=True)
     ged = from_csv.accepted.sort_values("event_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(api[COMPARED], ged[COMPARED], check_categorical=False)

@@ -1,7 +1,9 @@
-"""The pipeline without a browser: `dashboard check|geocode|export|areas|rising|run`.
+"""The pipeline without a browser: `dashboard check|geocode|export|areas|rising|pull|
+changes|run`.
 
 A contract other scripts rely on: exit 0 on success, 2 on unusable input with a one-line
-reason on stderr, never a traceback for bad input. See docs/ARCHITECTURE.md.
+reason on stderr, 1 when a pull could not be finished (one line; the local copy is as it
+was), never a traceback for bad input. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from dashboard import ROOT, __version__, areas, store
+from dashboard import ROOT, __version__, acled, areas, pulled, store, ucdp
 from dashboard.actors import read_families
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import FILTERS, Filter, Filters, Selection, apply_filters, unplaced_near
 from dashboard.gazetteer import load_gazetteer
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
+from dashboard.remote import PullError
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
 from dashboard.sources import LoaderError, check_regular, read_path
 from dashboard.trends import LEVELS, PERIOD_WORDS, PERIODS, Rising, flagged, rising, said_date
@@ -49,6 +52,8 @@ APP_PATH = ROOT / "app.py"
 # user's home); `dashboard run` passes its settings as options, so they hold from any folder.
 CONFIG_PATH = ROOT / ".streamlit" / "config.toml"
 LAYOUT_CHOICES = ["auto", *LAYOUT_SIGNATURES, "generic"]
+# ACLED's API answers at most 5,000 events a request; UCDP's at most 1,000.
+PAGE_SIZES = {"acled": 5000, "ucdp": 1000}
 
 
 def iso_date(text: str) -> dt.date:
@@ -185,10 +190,102 @@ def parser() -> argparse.ArgumentParser:
     add_filter_options(trend)
     trend.add_argument("--json", action="store_true", help="print one JSON object")
 
+    add_pull_parsers(commands)
+
     run = commands.add_parser("run", help="open the dashboard in the browser")
     run.add_argument("file", type=Path, nargs="?")
     run.add_argument("--port", type=int, default=8501)
     return top
+
+
+def add_pull_parsers(commands) -> None:
+    pull = commands.add_parser("pull", help="pull a live source (ACLED, UCDP) into a local "
+                                            "copy; again: only what changed, and a report")
+    sources = pull.add_subparsers(dest="source", required=True)
+    for name, text in (("acled", "ACLED's API (your myACLED account: $ACLED_USERNAME and "
+                                 "$ACLED_PASSWORD)"),
+                       ("ucdp", "UCDP's GED API (token: $UCDP_ACCESS_TOKEN)")):
+        source = sources.add_parser(name, help=text)
+        source.add_argument("--country", action="append", required=True, metavar="NAME",
+                            help="repeat for several countries")
+        source.add_argument("--start", type=iso_date, help="first event date (YYYY-MM-DD)")
+        source.add_argument("--end", type=iso_date, help="last event date (YYYY-MM-DD)")
+        source.add_argument("--into", type=Path, required=True, metavar="FILE",
+                            help="the local copy (Parquet); pulled again, it is updated")
+        source.add_argument("--json", action="store_true", help="print the report as JSON")
+        source.add_argument("--page-size", type=int, default=PAGE_SIZES[name], metavar="N",
+                            help=f"events per request (default {PAGE_SIZES[name]:,})")
+    sources.choices["ucdp"].add_argument("--version", help="a GED release such as 25.1 "
+                                                           "(default: the latest)")
+    sources.choices["ucdp"].add_argument("--candidate", action="store_true",
+                                         help="UCDP's monthly candidate events instead")
+    changes = commands.add_parser("changes", help="what the pulls of a copy changed: which "
+                                                  "events were revised or deleted")
+    changes.add_argument("file", type=Path)
+    changes.add_argument("--since", type=int, default=0, metavar="PULL",
+                         help="only changes after this pull (an export's provenance names "
+                              "the pull it was made from)")
+    changes.add_argument("--rows", type=Path, metavar="CSV",
+                         help="only events in this export (its event_id column)")
+    changes.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def pull_command(args: argparse.Namespace) -> int:
+    question = pulled.Question(
+        pulled.CANDIDATE if getattr(args, "candidate", False) else args.source,
+        tuple(args.country), args.start and args.start.isoformat(),
+        args.end and args.end.isoformat(), getattr(args, "version", None))
+
+    def progress(page: int, rows: int) -> None:
+        print(f"dashboard pull: page {page}, {plural(rows, 'event')} so far", file=sys.stderr)
+
+    if args.source == "acled":
+        credentials = acled.Credentials.from_environment()
+        if credentials is None:
+            print("dashboard pull: set ACLED_USERNAME and ACLED_PASSWORD (your myACLED "
+                  "account) to pull from ACLED", file=sys.stderr)
+            return 2
+        client = acled.Client(credentials, page_size=args.page_size)
+        copy, report = pulled.pull_acled(client, question, args.into, progress)
+    else:
+        client = ucdp.Client(os.environ.get(ucdp.TOKEN_ENV), page_size=args.page_size)
+        copy, report = pulled.pull_ucdp(client, question, args.into, progress)
+    entry = copy.history[-1]
+    if args.json:
+        print(json.dumps({"file": str(args.into), "source": question.source,
+                          "pull": entry["pull"], "rows": entry["rows"],
+                          "received": entry["received"], "asked": entry["asked"],
+                          **report.to_json()}))
+    elif entry["pull"] == 1:
+        print(f"Pulled {plural(entry['rows'], 'event')} into {args.into} (pull 1).")
+    else:
+        print(f"Since the last pull: {report.summary()}. {args.into} holds "
+              f"{plural(entry['rows'], 'event')} (pull {entry['pull']}).")
+    return 0
+
+
+def changes_command(args: argparse.Namespace) -> int:
+    copy = pulled.read_copy(args.file)
+    if copy is None:
+        raise LoaderError(f"{args.file}: no such file")
+    report = pulled.since_pull(copy, args.since)
+    if args.rows:
+        rows = read_path(args.rows).frame
+        if "event_id" not in rows.columns:
+            raise LoaderError(f"{args.rows.name} has no event_id column (an export has)")
+        report = report.touching(set(rows["event_id"]))
+    if args.json:
+        print(json.dumps({"file": str(args.file), "since_pull": args.since,
+                          "pulls": len(copy.history), **report.to_json()}))
+        return 0
+    print(f"{args.file}: after pull {args.since} of {len(copy.history)}: {report.summary()}")
+    for revision in report.revised:
+        changed = "; ".join(f"{name} {printable(before)} -> {printable(after)}"
+                            for name, (before, after) in revision.changes.items())
+        print(f"  revised {printable(revision.id)}: {changed}")
+    for event in report.deleted:
+        print(f"  deleted {printable(event)}")
+    return 0
 
 
 def read_saved(command: str) -> store.Saved:
@@ -396,9 +493,13 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler = {"check": check, "geocode": geocode, "export": export, "areas": areas_command,
-               "rising": rising_command, "run": run}[args.command]
+               "rising": rising_command, "run": run, "pull": pull_command,
+               "changes": changes_command}[args.command]
     try:
         return handler(args)
     except (LoaderError, OSError) as error:
         print(f"dashboard {args.command}: {error}", file=sys.stderr)
         return 2
+    except PullError as error:  # the local copy is as it was
+        print(f"dashboard {args.command}: {error}", file=sys.stderr)
+        return 1
