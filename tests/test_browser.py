@@ -187,7 +187,7 @@ def test_upload_with_bad_rows_shows_why_and_offers_them(server, page, tmp_path):
     sidebar.get_by_text("2 rows not loaded").wait_for(timeout=60_000)
     assert sidebar.get_by_text("2: date missing or not recognised").is_visible()
     wait_for_metric(page, "Incidents", "2")  # the upload alone: the sample is not mixed in
-    sidebar.get_by_text("Keep the loaded dataset beside the uploads").click()
+    sidebar.get_by_text("Keep the loaded dataset beside the added files").click()
     wait_for_metric(page, "Incidents", f"{sample_rows + 2:,}")
     with page.expect_download(timeout=60_000) as download:
         sidebar.get_by_role("button", name="Download rejected rows").click()

@@ -21,6 +21,7 @@ from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular
 from dashboard.ui import caches
+from dashboard.ui.sources import sources_ui
 from dashboard.ui.state import SAVED_FIX, SAVED_NOTICES, UPLOAD_DIGESTS, as_cells, plain
 from dashboard.wording import plural
 
@@ -40,6 +41,7 @@ class Loaded:
     saved: store.Saved  # the fixes and mappings this run read, and applied
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # upload -> columns
     families: Families = NO_FAMILIES  # the actor alias table this run read, and applied
+    copies: tuple[Path, ...] = ()  # the pulled copies loaded (sources.changes_ui)
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,10 @@ def data_ui() -> Loaded:
     online = online_ui()
     saved = store.read_saved()  # the user's fixes and mappings, read once per run
     families = families_ui()
-    uploads = uploads_ui(online, saved, families)
-    tables = uploads.tables
+    copies = sources_ui()
+    uploads = uploads_ui(online, saved, families, added=bool(copies))
+    tables = uploads.tables + [t for path in copies
+                               if (t := base_ui(path, saved, online, families))]
     if uploads.keep_base:
         base = base_ui(dataset_path(), saved, online, families)
         tables = [base, *tables] if base else tables
@@ -125,7 +129,7 @@ def data_ui() -> Loaded:
                            tuple(tables))
     rejected_ui(data.table)
     saved_notices_ui(saved)
-    return Loaded(data, files, online, saved, uploads.mappings, families)
+    return Loaded(data, files, online, saved, uploads.mappings, families, tuple(copies))
 
 
 def saved_notices_ui(saved: store.Saved) -> None:
@@ -239,8 +243,10 @@ def mapping_ui(name: str, digest: str, raw: pd.DataFrame, saved: store.Saved
     return None
 
 
-def uploads_ui(online: bool, saved: store.Saved, families: Families) -> Uploads:
-    """The sidebar's uploader and the tables of what was uploaded."""
+def uploads_ui(online: bool, saved: store.Saved, families: Families, added: bool
+               ) -> Uploads:
+    """The sidebar's uploader and the tables of what was uploaded; `added`: other files
+    (pulled copies) are chosen beside them."""
     files = st.sidebar.file_uploader(
         "Add incident files", type=UPLOAD_TYPES, accept_multiple_files=True,
         help=f"ACLED, UCDP GED, GTD or any table; up to {MAX_BYTES // 2**20} MB per file.",
@@ -265,8 +271,8 @@ def uploads_ui(online: bool, saved: store.Saved, families: Families) -> Uploads:
             st.sidebar.error(plain(error))
     # A user's file is rarely meant to be mixed with the bundled IS sample; beside a
     # dataset of their own (`dashboard run FILE`) it may well be.
-    keep_base = not files or st.sidebar.checkbox(
-        "Keep the loaded dataset beside the uploads", value=dataset_path() != SAMPLE_PATH,
+    keep_base = not (files or added) or st.sidebar.checkbox(
+        "Keep the loaded dataset beside the added files", value=dataset_path() != SAMPLE_PATH,
         key="keep-base")
     return Uploads(tables, keep_base, mappings)
 
