@@ -95,6 +95,11 @@ COUNTRY_WORDS = 4
 # data").
 LEARNED_ORDER = ["learned", "events"]
 LEARNED_ASCENDING = [False, False]
+# Learned places are matched by key only: matched loosely ("kharaba" by its vowels) they
+# placed an Iraqi village 55 km off and gained nothing on the benchmark.
+LEARNED_MATCHES = ("key",)
+# How far a learned place whose admin-1 (admin-2) differs from the row's ranks behind.
+MISFIT_REGION, MISFIT_DISTRICT = 0.5, 0.25
 RESULT_COLUMNS = ["latitude", "longitude", "geo_precision", "geo_method", "geo_ambiguous"]
 # Beside them in `geocode`'s rows, for the dataset only (it fills admin2 from it and drops
 # it; see `areas.fill_admin2`): the district the row was placed at, named by its place text
@@ -284,7 +289,7 @@ def match_learned(attempts: pd.DataFrame, learned: Learned, column: str) -> pd.D
     """The learned places an attempt's text matches (by ``column``), only for place text
     that names no area: "Bama district" is the district even where a village Bama was
     learned, and the row's admin-1 and admin-2 columns are areas."""
-    if not learned:
+    if not learned or column not in LEARNED_MATCHES:
         return pd.DataFrame()
     wanted = attempts[(attempts["level"] == "place") & ~attempts["area"].astype(bool)]
     entries = learned.entries.drop(columns=[c for c in MATCH_COLUMNS if c != column])
@@ -489,7 +494,10 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # is not the place meant.
     from_district = distance_km(candidates["latitude"], candidates["longitude"],
                                 candidates["district_lat"], candidates["district_lon"])
-    candidates["outside"] = (kind == "place") & (from_district > DISTRICT_KM)
+    # A learned place its coders put in the row's own district is in it, however far from
+    # the gazetteer's point for the district (Banki, 58 km from Bama's).
+    vouched = vouched_for(candidates)
+    candidates["outside"] = (kind == "place") & (from_district > DISTRICT_KM) & ~vouched
     # Beyond a region the text names: ranked after the namesakes within it, not ruled out.
     candidates["rank"] = ranks.mask(candidates["outside"] | (beyond & soft), ranks + 0.5)
     # Unless the gazetteer lacks the district and found only a small town of its name,
@@ -501,12 +509,25 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # A village is small: one of its name far outside the row's district is another
     # village, and the district's town is nearer the one meant.
     far |= candidates["village"] & (from_district > VILLAGE_KM)
+    far &= ~vouched
     candidates["rank"] += learned_misfit(candidates)
     # Among otherwise equal namesakes, the one nearest the row's district (of the Ajiris
     # in Borno, the one in Mafa LGA for a row in Mafa). Not the region's point: a state is
     # too big for nearness to its middle to say anything.
     candidates["remoteness"] = from_district.fillna(0)
     return candidates[~(kind.isin(["place", "admin2"]) & far)]
+
+
+def vouched_for(candidates: pd.DataFrame) -> pd.Series:
+    """Learned places whose own admin-1 and admin-2 are the row's (admin-1 alone where
+    the row names no district)."""
+    if "learned" not in candidates:
+        return pd.Series(False, index=candidates.index)
+    learned = candidates["learned"].astype("boolean").fillna(False).astype(bool)
+    row_region, row_district = (candidates[c].fillna("") for c in ("row_admin1", "row_admin2"))
+    region = (row_region != "") & (row_region == candidates["admin1_key"].fillna(""))
+    district = (row_district != "") & (row_district == candidates["admin2_key"].fillna(""))
+    return learned & region & (district | (row_district == ""))
 
 
 def learned_misfit(candidates: pd.DataFrame) -> pd.Series:
@@ -524,7 +545,7 @@ def learned_misfit(candidates: pd.DataFrame) -> pd.Series:
 
     other_region = differs("row_admin1", "admin1_key")
     other_district = differs("row_admin2", "admin2_key") & ~other_region
-    return other_region * 0.5 + other_district * 0.25
+    return other_region * MISFIT_REGION + other_district * MISFIT_DISTRICT
 
 
 def ambiguous(candidates: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
