@@ -116,7 +116,8 @@ def test_the_commands_learn_list_and_forget(write_csv, tmp_path):
     assert dashboard("geocode", str(uncoded), "-o", str(out), home=home).returncode == 0
     assert "learned" not in set(pd.read_csv(out)["geo_method"])
     missing = dashboard("learn", "--forget", "ffff", home=home)
-    assert missing.returncode == 2 and "no file learned from" in missing.stderr
+    assert missing.returncode == 2
+    assert "no file learned from" in missing.stderr
 
 
 def test_a_damaged_learned_file_is_set_aside_with_a_notice(write_csv):
@@ -128,7 +129,8 @@ def test_a_damaged_learned_file_is_set_aside_with_a_notice(write_csv):
     assert not saved.learned  # nothing used from it
     (notice,) = saved.notices.values()
     assert "set aside" in notice
-    assert not path.exists() and list(store.learned_folder().glob("*.json.corrupt-*"))
+    assert not path.exists()
+    assert list(store.learned_folder().glob("*.json.corrupt-*"))
 
 
 def map_latitudes(at) -> list[float]:
