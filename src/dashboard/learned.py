@@ -59,17 +59,18 @@ DECIMALS = 4
 def teaching_rows(accepted: pd.DataFrame) -> pd.Series:
     """Which accepted rows teach: coordinates from the file, a place name that is not an
     area's ("X district"), a country, and a point the source says is the place."""
-    placed = (accepted["geo_method"].astype("string") == "source") & accepted[
-        "latitude"].notna() & accepted["longitude"].notna()
+    placed = (accepted["geo_method"].astype(object) == "source") & accepted[
+        "latitude"].notna().to_numpy() & accepted["longitude"].notna().to_numpy()
     named = accepted["place"].notna() & accepted["country_code"].notna()
-    fine = accepted["geo_precision"].astype("string").isin(FINE_PRECISIONS)
-    layouts = accepted["dataset"].astype("string") if "dataset" in accepted else None
+    fine = accepted["geo_precision"].astype(object).isin(FINE_PRECISIONS)
+    layouts = accepted["dataset"].astype(object) if "dataset" in accepted else None
     for layout, (column, codes) in TEACHING_CODES.items():
         if column in accepted and layouts is not None:
-            of_layout = layouts == layout
-            code = accepted[column].astype("string").str.strip().str.replace(
-                r"\.0$", "", regex=True)
-            fine = fine.mask(of_layout, code.isin(codes))
+            # Decided once per distinct code ("1", "1.0", " 2"), not per row.
+            code = accepted[column].astype(object)
+            said = {value: isinstance(value, str) and value.strip().removesuffix(".0") in codes
+                    for value in pd.unique(code)}
+            fine = fine.mask(layouts == layout, code.map(said).astype(bool))
     return (placed & named & fine).fillna(False).astype(bool)
 
 
@@ -90,32 +91,33 @@ def area_key(text: object) -> str:
 def learn_points(accepted: pd.DataFrame) -> pd.DataFrame:
     """The teaching rows of one file as POINT_COLUMNS: one row per distinct key, admin
     keys and point, with the number of events there."""
-    rows = accepted.loc[teaching_rows(accepted),
-                        ["place", "country_code", "admin1", "admin2", "latitude", "longitude"]]
+    columns = ["place", "country_code", "admin1", "admin2", "latitude", "longitude"]
+    rows = accepted.loc[teaching_rows(accepted), columns].astype(
+        {name: object for name in columns[:4]})
     if rows.empty:
         return pd.DataFrame(columns=POINT_COLUMNS)
-    # Folded once per distinct text, not per row: a million rows name a few thousand places.
-    texts = rows["place"].astype("string")
+    rows["latitude"] = rows["latitude"].astype("float64").round(DECIMALS)
+    rows["longitude"] = rows["longitude"].astype("float64").round(DECIMALS)
+    # Counted per distinct text and point first: a million rows name a few thousand places
+    # at a few thousand points, and the folding below runs once per distinct one.
+    distinct = rows.fillna({"admin1": "", "admin2": ""}).groupby(
+        columns, sort=False).size().rename("events").reset_index()
     keys = {text: [place_key(part) for part in ALTERNATIVES.split(text) if part.strip()]
-            for text in texts.unique()}
-    # One row per alternative the text gives; the key lists are exploded after the frame
-    # is built, so the rows are copied once.
-    folded = texts.map(lambda text: [key for key, _ in keys[text]])
-    area = texts.map(lambda text: [named_area for _, named_area in keys[text]])
-    admins = {name: rows[name].astype("string") for name in ("admin1", "admin2")}
-    admin_keys = {name: values.map({t: area_key(t) for t in values.dropna().unique()})
-                  .fillna("") for name, values in admins.items()}
-    frame = pd.DataFrame({
-        "key": folded, "name": texts, "country_code": rows["country_code"].astype("string"),
-        "admin1_key": admin_keys["admin1"], "admin2_key": admin_keys["admin2"],
-        "latitude": rows["latitude"].astype("float64").round(DECIMALS),
-        "longitude": rows["longitude"].astype("float64").round(DECIMALS),
-        "area": area}).explode(["key", "area"])
+            for text in pd.unique(distinct["place"])}
+    admin_keys = {text: area_key(text) for name in ("admin1", "admin2")
+                  for text in pd.unique(distinct[name])}
+    # One row per alternative the text gives ("Tadmur/Palmyra town": two keys).
+    frame = distinct.assign(
+        name=distinct["place"],
+        key=distinct["place"].map(lambda text: [key for key, _ in keys[text]]),
+        area=distinct["place"].map(lambda text: [area for _, area in keys[text]]),
+        admin1_key=distinct["admin1"].map(admin_keys),
+        admin2_key=distinct["admin2"].map(admin_keys)).explode(["key", "area"])
     frame = frame[~frame["area"].astype(bool) & frame["key"].notna() & (frame["key"] != "")]
     grouped = frame.groupby(["key", "country_code", "admin1_key", "admin2_key", "latitude",
-                             "longitude"], sort=False, observed=True)
-    points = grouped["name"].agg(["first", "size"]).reset_index()
-    return points.rename(columns={"first": "name", "size": "events"})[POINT_COLUMNS]
+                             "longitude"], sort=False)
+    points = grouped.agg(name=("name", "first"), events=("events", "sum")).reset_index()
+    return points[POINT_COLUMNS]
 
 
 def cluster(points: pd.DataFrame) -> pd.Series:
