@@ -1,5 +1,5 @@
 """The pipeline without a browser: `dashboard check|geocode|export|areas|rising|pull|
-changes|run`.
+changes|learn|run`.
 
 A contract other scripts rely on: exit 0 on success, 2 on unusable input with a one-line
 reason on stderr, 1 when a pull could not be finished (one line; the local copy is as it
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -195,6 +196,7 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="open the dashboard in the browser")
     run.add_argument("file", type=Path, nargs="?")
     run.add_argument("--port", type=int, default=8501)
+    add_learning(commands, check, geocode, export, run)
     return top
 
 
@@ -285,6 +287,77 @@ def changes_command(args: argparse.Namespace) -> int:
         print(f"  revised {printable(revision.id)}: {changed}")
     for event in report.deleted:
         print(f"  deleted {printable(event)}")
+# `dashboard run --no-learn`: the page's "Learn places from this file" starts unticked.
+LEARN_ENV = "DASHBOARD_LEARN"
+
+
+def add_learning(commands, *loading: argparse.ArgumentParser) -> None:
+    """`--no-learn` on the commands that load a file, and `dashboard learn`."""
+    for command in loading:
+        command.add_argument("--no-learn", action="store_true",
+                             help="do not learn places from this file's coordinates")
+    learn = commands.add_parser("learn", help="learn places from a file with coordinates; "
+                                "list or forget the files learned from")
+    learn.add_argument("file", type=Path, nargs="?")
+    learn.add_argument("--list", action="store_true", help="list the files learned from")
+    learn.add_argument("--forget", metavar="SHA",
+                       help="forget the file whose SHA-256 starts so (see --list)")
+    learn.add_argument("--json", action="store_true", help="print JSON")
+
+
+def learn_from(args: argparse.Namespace, digest: str, name: str, accepted: pd.DataFrame
+               ) -> None:
+    """Learn a loaded file's places unless --no-learn; a failure to save is a warning
+    (the command's own output is written all the same)."""
+    if getattr(args, "no_learn", False):
+        return
+    try:
+        file = store.learn(digest, name, accepted)
+    except store.SaveError as error:
+        print(f"dashboard {args.command}: warning: {error}", file=sys.stderr)
+        return
+    if file:
+        print(f"learned {plural(int(file['names']), 'place name')} from "
+              f"{plural(int(file['rows']), 'row')} of {name} (`dashboard learn --list`)",
+              file=sys.stderr)
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def learn_command(args: argparse.Namespace) -> int:
+    """`dashboard learn FILE`, `--list [--json]`, `--forget SHA`."""
+    if args.forget:
+        try:
+            file = store.forget_learned(args.forget)
+        except (LookupError, store.SaveError) as error:
+            raise LoaderError(str(error)) from None
+        print(f"forgot {file['name']} ({file['sha256'][:12]})")
+        return 0
+    if args.file is not None:
+        table = load_path(args.file, saved=read_saved("learn"), gazetteer=load_gazetteer())
+        digest = table.files[0]["sha256"] if table.files else file_digest(args.file)
+        try:
+            file = store.learn(digest, args.file.name, table.accepted)
+        except store.SaveError as error:
+            raise LoaderError(str(error)) from None
+        if file is None and not any(f["sha256"] == digest for f in store.learned_files()):
+            raise LoaderError(f"{args.file.name} teaches no place: no row has coordinates "
+                              "the source says are the place's, and a place name")
+        print(f"{args.file.name}: " + (f"learned {plural(int(file['names']), 'place name')} "
+                                        f"from {plural(int(file['rows']), 'row')}" if file
+                                        else "learned from already; counted once"))
+    if args.list or args.file is None:
+        files = store.learned_files()
+        if args.json:
+            print(json.dumps(files, ensure_ascii=False))
+            return 0
+        for file in files:
+            print(f"{file['sha256'][:12]}  {file['name']}  {plural(int(file['rows']), 'row')}, "
+                  f"{plural(int(file['names']), 'name')}")
+        if not files:
+            print("no file learned from")
     return 0
 
 
@@ -302,6 +375,7 @@ def check(args: argparse.Namespace) -> int:
     # Validation only: no fixes to apply, and (as ever) no saved mapping.
     table = prepare_raw(raw.frame, "custom", args.format, geocode=False,
                         malformed=raw.malformed, gazetteer=load_gazetteer())
+    learn_from(args, file_digest(args.file), args.file.name, table.accepted)
     report = {"format": table.layout, "rows_in": table.rows_in,
               "accepted": len(table.accepted), "rejected": len(table.rejected),
               "reasons": table.reason_counts(), "warnings": list(table.warnings)}
@@ -326,6 +400,7 @@ def geocode(args: argparse.Namespace) -> int:
                         online=client, malformed=raw.malformed, saved=read_saved("geocode"),
                         gazetteer=load_gazetteer())
     incidents = table.accepted
+    learn_from(args, file_digest(args.file), args.file.name, incidents)
     if args.output.suffix.lower() == ".parquet":
         incidents.to_parquet(args.output, index=False)
     else:
@@ -350,6 +425,7 @@ def export(args: argparse.Namespace) -> int:
     families = read_families()  # once: the rows and the provenance name the same table
     table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer,
                       families=families)
+    learn_from(args, table.files[0]["sha256"], args.file.name, table.accepted)
     filters = filters_from_args(args, table.accepted, gazetteer)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
@@ -364,7 +440,8 @@ def export(args: argparse.Namespace) -> int:
     if args.provenance:
         record = provenance(table, filters, shown,
                             online=client.service.domain if client else None,
-                            fixes=saved.fixes, families=families.version)
+                            fixes=saved.fixes, families=families.version,
+                            learned=saved.learned.files)
         args.provenance.write_text(json.dumps(record, indent=1, ensure_ascii=False))
         print(f"wrote the provenance record to {args.provenance}")
     return 0
@@ -482,6 +559,8 @@ def run(args: argparse.Namespace) -> int:
     if args.file is not None:
         check_regular(args.file, args.file.stat())  # the page would wait on a FIFO forever
         env["DASHBOARD_DATA"] = str(args.file.resolve())
+    if args.no_learn:
+        env[LEARN_ENV] = "0"
     command = [sys.executable, "-m", "streamlit", "run", str(APP_PATH),
                *streamlit_options(args.port)]
     try:
@@ -494,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler = {"check": check, "geocode": geocode, "export": export, "areas": areas_command,
                "rising": rising_command, "run": run, "pull": pull_command,
-               "changes": changes_command}[args.command]
+               "changes": changes_command, "learn": learn_command}[args.command]
     try:
         return handler(args)
     except (LoaderError, OSError) as error:

@@ -21,6 +21,7 @@ from dashboard.gazetteer import DATA_DIR, Gazetteer, load_gazetteer
 from dashboard.geo import is_placed
 from dashboard.geocode import GEO_DISTRICT
 from dashboard.geocode import geocode as geocode_incidents
+from dashboard.learned import Learned, learn_points, record, teaching_rows
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import (
     LAYOUT_SIGNATURES,
@@ -147,7 +148,8 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     ({"place": "Ort"}); ``geocode=False`` only validates (for `dashboard check`);
     ``require_date=False`` keeps undated rows (for `dashboard geocode`); ``online`` is
     asked for places the gazetteer lacks; ``saved.fixes`` (the user's) beat the
-    gazetteer, the embedded one unless ``gazetteer`` is given; ``families`` (the alias
+    gazetteer, the embedded one unless ``gazetteer`` is given; ``saved.learned`` places,
+    and those this file's own coded rows teach, compete with it; ``families`` (the alias
     table, read now unless given) names each row's `actor_family`.
     """
     gazetteer = load_gazetteer() if gazetteer is None else gazetteer
@@ -160,9 +162,24 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     unplaced = int((~is_placed(table.accepted)).sum())
     progress(f"Placing incidents without coordinates: {unplaced:,} of {len(table.accepted):,}",
              0.5)
+    learned = with_own_rows(saved.learned, table.accepted) if unplaced else saved.learned
     table = dataclasses.replace(table, accepted=geocode_incidents(
-        table.accepted, gazetteer, online, dict(saved.fixes)))
+        table.accepted, gazetteer, online, dict(saved.fixes), learned))
     return name_districts(place_in_regions(table))
+
+
+def with_own_rows(learned: Learned, accepted: pd.DataFrame) -> Learned:
+    """``learned`` and what the file's own coded rows teach, for its rows without
+    coordinates: a file that names a village with a point in one row and without in
+    another places both, on its first load as on every later one (the rows without
+    coordinates teach nothing). Counted again if the file was learned from already: only
+    the order of namesakes' events can change."""
+    teaching = teaching_rows(accepted)
+    if not teaching.any():
+        return learned
+    points = learn_points(accepted[teaching])
+    return learned.adding(record("this file", "this file", points, int(teaching.sum())),
+                          points)
 
 
 def place_in_regions(table: Table) -> Table:

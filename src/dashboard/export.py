@@ -95,12 +95,14 @@ def to_geojson_bytes(incidents: pd.DataFrame) -> bytes:
 
 def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str | None,
                column_mappings: dict | None = None, clock=datetime.datetime.now,
-               fixes: Mapping[str, dict] | None = None, families: str | None = None) -> dict:
+               fixes: Mapping[str, dict] | None = None, families: str | None = None,
+               learned: tuple[Mapping[str, object], ...] = ()) -> dict:
     """What an export holds and how to make it again: `export_options` given to
     `dashboard export` with the same source files, the same place fixes (``fixes``, the
     ones the table was loaded with, recorded by their hash), the same actor alias table
     (``families``: the version the table was loaded with; the file's now if not given)
-    and the same online server (None: offline) give the same rows."""
+    and the same online server (None: offline) give the same rows; ``learned`` names the
+    files whose places the table was loaded with (`store.Saved.learned`)."""
     unplaced = ~is_placed(shown)
     return {
         "app": f"incident-dashboard {__version__}",
@@ -116,4 +118,5 @@ def provenance(table: Table, filters: Filters, shown: pd.DataFrame, online: str 
         "online": online,
         "place_fixes": fixes_fingerprint(fixes or {}),
         "column_mappings": column_mappings or {},
+        "learned_from": [{"name": file["name"], "sha256": file["sha256"]} for file in learned],
     }

@@ -48,6 +48,7 @@ from dashboard.gazetteer import (
     split_type_word,
 )
 from dashboard.geo import distance_km, is_placed
+from dashboard.learned import NO_LEARNED, Learned, area_key
 from dashboard.online import OnlineGeocoder
 from dashboard.schema import GEO_METHODS, GEO_PRECISIONS
 
@@ -88,6 +89,17 @@ QUALIFIER = re.compile(
     r"(?:ern)?|(?:east|west)(?:ern)?)\s+)+(?:of\s+)?", re.IGNORECASE)
 # A country named after the place without a comma ("Baghdad Iraq"): up to this many words.
 COUNTRY_WORDS = 4
+# How learned places are ordered against gazetteer candidates of the same rank, after a
+# hand-kept addition: learned first, then the learned place of more events (measured on
+# benchmarks/geocode_accuracy.py --learned: see the README's "Places learned from your
+# data").
+LEARNED_ORDER = ["learned", "events"]
+LEARNED_ASCENDING = [False, False]
+# Learned places are matched by key only: matched loosely ("kharaba" by its vowels) they
+# placed an Iraqi village 55 km off and gained nothing on the benchmark.
+LEARNED_MATCHES = ("key",)
+# How far a learned place whose admin-1 (admin-2) differs from the row's ranks behind.
+MISFIT_REGION, MISFIT_DISTRICT = 0.5, 0.25
 RESULT_COLUMNS = ["latitude", "longitude", "geo_precision", "geo_method", "geo_ambiguous"]
 # Beside them in `geocode`'s rows, for the dataset only (it fills admin2 from it and drops
 # it; see `areas.fill_admin2`): the district the row was placed at, named by its place text
@@ -97,15 +109,17 @@ GEO_DISTRICT = "geo_district"
 
 def geocode(incidents: pd.DataFrame, gazetteer: Gazetteer,
             online: OnlineGeocoder | None = None,
-            overrides: dict[str, dict] | None = None) -> pd.DataFrame:
+            overrides: dict[str, dict] | None = None,
+            learned: Learned = NO_LEARNED) -> pd.DataFrame:
     """A copy of ``incidents`` with the RESULT_COLUMNS filled where it had no point, and
     GEO_DISTRICT.
 
     ``overrides`` (override_key -> {"latitude", "longitude"}) are the user's own fixes and
-    beat the gazetteer; ``online``, when given, is asked for what the gazetteer placed
-    only at country level or not at all.
+    beat the gazetteer; ``learned`` places (from the user's coded files) compete with its
+    candidates (see `order_candidates`); ``online``, when given, is asked for what the
+    gazetteer placed only at country level or not at all.
     """
-    out = place_offline(incidents, gazetteer, overrides or {})
+    out = place_offline(incidents, gazetteer, overrides or {}, learned)
     return out if online is None else place_online(out, online)
 
 
@@ -144,10 +158,11 @@ def place_online(incidents: pd.DataFrame, online: OnlineGeocoder) -> pd.DataFram
 
 
 def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
-                  overrides: dict[str, dict]) -> pd.DataFrame:
-    """Source coordinates kept; the rest from the gazetteer, then the user's fixes."""
+                  overrides: dict[str, dict], learned: Learned = NO_LEARNED) -> pd.DataFrame:
+    """Source coordinates kept; the rest from the gazetteer and the learned places, then
+    the user's fixes."""
     todo = ~is_placed(incidents)
-    filled = resolve_rows(incidents.loc[todo, QUERY_COLUMNS], gazetteer)
+    filled = resolve_rows(incidents.loc[todo, QUERY_COLUMNS], gazetteer, learned)
     out = incidents.copy()
     for name in ("latitude", "longitude"):
         out.loc[todo, name] = filled[name]
@@ -175,9 +190,10 @@ def place_offline(incidents: pd.DataFrame, gazetteer: Gazetteer,
     return out
 
 
-def resolve_rows(rows: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+def resolve_rows(rows: pd.DataFrame, gazetteer: Gazetteer, learned: Learned = NO_LEARNED
+                 ) -> pd.DataFrame:
     """Each row's best point (`resolve`, once per distinct row of QUERY_COLUMNS)."""
-    found = resolve(rows.drop_duplicates(), gazetteer)
+    found = resolve(rows.drop_duplicates(), gazetteer, learned)
     filled = rows.merge(found, on=QUERY_COLUMNS, how="left")
     filled.index = rows.index
     return filled
@@ -210,14 +226,15 @@ def find_fixes(out: pd.DataFrame, incidents: pd.DataFrame, overrides: dict[str, 
         override_key(incidents["place"], incidents["country_code"]).map(overrides))
 
 
-def resolve(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+def resolve(queries: pd.DataFrame, gazetteer: Gazetteer, learned: Learned = NO_LEARNED
+            ) -> pd.DataFrame:
     """Best point per distinct query (QUERY_COLUMNS); misses come back with NaN points."""
     queries = queries.reset_index(drop=True)
     if queries.empty:
         return queries.reindex(columns=[*QUERY_COLUMNS, *RESULT_COLUMNS, "found_country_code",
                                         "found_district"])
     attempts = plan_all_attempts(queries, gazetteer)
-    candidates = order_candidates(match_attempts(attempts, gazetteer))
+    candidates = order_candidates(match_attempts(attempts, gazetteer, learned))
     best = candidates.drop_duplicates("qid").set_index("qid")
     unsure = ambiguous(candidates, best).reindex(queries.index, fill_value=False)
     result = take_best(queries, best, unsure)
@@ -232,12 +249,14 @@ def plan_all_attempts(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFra
     attempts = pd.DataFrame(
         [attempt for qid, row in enumerate(queries.itertuples(index=False))
          for attempt in plan_attempts(qid, row, gazetteer)],
-        columns=["qid", "order", "key", "prefer", "level", "hint", "village", "region"],
+        columns=["qid", "order", "key", "prefer", "level", "hint", "village", "region",
+                 "area", "row_admin1", "row_admin2"],
     )
     return attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
 
 
-def match_attempts(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+def match_attempts(attempts: pd.DataFrame, gazetteer: Gazetteer,
+                   learned: Learned = NO_LEARNED) -> pd.DataFrame:
     """The ranked candidates of every attempt, by the strictest spelling that finds any
     (MATCH_COLUMNS), then one letter off in the row's district (`near_spellings`)."""
     # Stricter spellings first: an attempt that matches by key is not looked up loosely,
@@ -256,7 +275,8 @@ def match_attempts(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
             missed = missed.assign(**{column: missed["key"].map(fold)})
             missed = missed[missed[column] != ""]
         entries = gazetteer.entries.drop(columns=[c for c in MATCH_COLUMNS if c != column])
-        found.append(rank(missed.merge(entries, on=column)))
+        found.append(rank(pd.concat([missed.merge(entries, on=column),
+                                     match_learned(missed, learned, column)])))
     # Text that matched nothing, however spelled: a name one letter off, in its district.
     if attempts["district_lat"].notna().any():
         matched = pd.MultiIndex.from_frame(pd.concat(found)[["qid", "order"]])
@@ -265,14 +285,30 @@ def match_attempts(attempts: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
     return pd.concat(found, ignore_index=True)
 
 
+def match_learned(attempts: pd.DataFrame, learned: Learned, column: str) -> pd.DataFrame:
+    """The learned places an attempt's text matches (by ``column``), only for place text
+    that names no area: "Bama district" is the district even where a village Bama was
+    learned, and the row's admin-1 and admin-2 columns are areas."""
+    if not learned or column not in LEARNED_MATCHES:
+        return pd.DataFrame()
+    wanted = attempts[(attempts["level"] == "place") & ~attempts["area"].astype(bool)]
+    entries = learned.entries.drop(columns=[c for c in MATCH_COLUMNS if c != column])
+    return wanted.merge(entries, on=column)
+
+
 def order_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
     """Candidates best first within each query (see the module docstring)."""
     # A hand-kept addition before its bulk namesakes of equal rank: the Baga on Lake Chad,
     # not the OpenStreetMap Bagas elsewhere in Nigeria. A row whose region or district
     # lies elsewhere has already dropped it or ranked it lower (see `rank`).
-    return candidates.assign(big=candidates["population"] >= BIG_PLACE).sort_values(
-        ["qid", "order", "rank", "added", "big", "remoteness", "population"],
-        ascending=[True, True, True, False, False, True, False])
+    candidates = candidates.assign(
+        big=candidates["population"] >= BIG_PLACE,
+        learned=candidates.get("learned", pd.Series(False, index=candidates.index)).astype(
+            "boolean").fillna(False).astype(bool),
+        events=candidates.get("events", pd.Series(0, index=candidates.index)).fillna(0))
+    return candidates.sort_values(
+        ["qid", "order", "rank", "added", *LEARNED_ORDER, "big", "remoteness", "population"],
+        ascending=[True, True, True, False, *LEARNED_ASCENDING, False, True, False])
 
 
 def take_best(queries: pd.DataFrame, best: pd.DataFrame, unsure: pd.DataFrame
@@ -287,7 +323,8 @@ def take_best(queries: pd.DataFrame, best: pd.DataFrame, unsure: pd.DataFrame
     result["longitude"] = best["longitude"].astype("float64")
     precision = coarser(best["kind"].astype("string"), best["level"])
     result["geo_precision"] = precision
-    result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string")
+    result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string").mask(
+        best["learned"], "learned")
     result["geo_ambiguous"] = unsure["abroad"] | unsure["at_home"]
     # Not a district the row's region column named (precision admin1), nor one of several
     # namesakes the row cannot tell apart.
@@ -457,7 +494,10 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # is not the place meant.
     from_district = distance_km(candidates["latitude"], candidates["longitude"],
                                 candidates["district_lat"], candidates["district_lon"])
-    candidates["outside"] = (kind == "place") & (from_district > DISTRICT_KM)
+    # A learned place its coders put in the row's own district is in it, however far from
+    # the gazetteer's point for the district (Banki, 58 km from Bama's).
+    vouched = vouched_for(candidates)
+    candidates["outside"] = (kind == "place") & (from_district > DISTRICT_KM) & ~vouched
     # Beyond a region the text names: ranked after the namesakes within it, not ruled out.
     candidates["rank"] = ranks.mask(candidates["outside"] | (beyond & soft), ranks + 0.5)
     # Unless the gazetteer lacks the district and found only a small town of its name,
@@ -469,11 +509,43 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # A village is small: one of its name far outside the row's district is another
     # village, and the district's town is nearer the one meant.
     far |= candidates["village"] & (from_district > VILLAGE_KM)
+    far &= ~vouched
+    candidates["rank"] += learned_misfit(candidates)
     # Among otherwise equal namesakes, the one nearest the row's district (of the Ajiris
     # in Borno, the one in Mafa LGA for a row in Mafa). Not the region's point: a state is
     # too big for nearness to its middle to say anything.
     candidates["remoteness"] = from_district.fillna(0)
     return candidates[~(kind.isin(["place", "admin2"]) & far)]
+
+
+def vouched_for(candidates: pd.DataFrame) -> pd.Series:
+    """Learned places whose own admin-1 and admin-2 are the row's (admin-1 alone where
+    the row names no district)."""
+    if "learned" not in candidates:
+        return pd.Series(False, index=candidates.index)
+    learned = candidates["learned"].astype("boolean").fillna(False).astype(bool)
+    row_region, row_district = (candidates[c].fillna("") for c in ("row_admin1", "row_admin2"))
+    region = (row_region != "") & (row_region == candidates["admin1_key"].fillna(""))
+    district = (row_district != "") & (row_district == candidates["admin2_key"].fillna(""))
+    return learned & region & (district | (row_district == ""))
+
+
+def learned_misfit(candidates: pd.DataFrame) -> pd.Series:
+    """How much a learned place's own admin-1 and admin-2 disagree with the row's: a
+    village learned in another province is likely a namesake, so it ranks after those
+    that agree (half a rank, as a place outside the row's district does), and one in
+    another district of the same province a quarter."""
+    if "learned" not in candidates:
+        return pd.Series(0.0, index=candidates.index)
+    learned = candidates["learned"].astype("boolean").fillna(False).astype(bool)
+
+    def differs(mine: str, theirs: str) -> pd.Series:
+        known = candidates[mine].fillna("").ne("") & candidates[theirs].fillna("").ne("")
+        return learned & known & (candidates[mine] != candidates[theirs])
+
+    other_region = differs("row_admin1", "admin1_key")
+    other_district = differs("row_admin2", "admin2_key") & ~other_region
+    return other_region * MISFIT_REGION + other_district * MISFIT_DISTRICT
 
 
 def ambiguous(candidates: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
@@ -525,13 +597,18 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     texts += [(text, level) for text, level in ((row.admin2, "admin2"), (row.admin1, "admin1"))
               if isinstance(text, str)]
     attempts = []
+    # The row's own areas, as learned places keep theirs (`learned_misfit`).
+    admins = (area_key(row.admin1), area_key(row.admin2))
     for order, (text, level) in enumerate(texts):
         folded = normalize_name(text)
         key, prefer = split_type_word(folded)
         village = key != folded and folded.rpartition(" ")[2] in VILLAGE_WORDS
+        # "Bama district", "Nineveh governorate": the text names an area.
+        area = key != folded and prefer != "place"
         if key:
-            attempts.append((qid, order, key, prefer, level, hint, village, region))
-    return attempts or [(qid, 0, "", None, "place", hint, False, region)]
+            attempts.append((qid, order, key, prefer, level, hint, village, region, area,
+                             *admins))
+    return attempts or [(qid, 0, "", None, "place", hint, False, region, False, *admins)]
 
 
 def read_place_tail(row, gazetteer: Gazetteer) -> tuple[list[str], str | None, str | None]:

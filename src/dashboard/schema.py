@@ -33,7 +33,7 @@ TEXT_COLUMNS = [
 # Finest first. admin2 (a district) was not in the first design's list: UCDP codes it, and a
 # village missing from the gazetteer is often placed by its district's main town.
 GEO_PRECISIONS = ("exact", "place", "admin2", "admin1", "country", "unresolved")
-GEO_METHODS = ("source", "gazetteer", "online", "manual")
+GEO_METHODS = ("source", "gazetteer", "online", "manual", "learned")
 
 # Column names tables use for a canonical column, matched case-insensitively; the first
 # one present wins.

@@ -29,7 +29,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
+import pandas as pd
+
 from dashboard.gazetteer import normalize_name
+from dashboard.learned import (
+    NO_LEARNED,
+    POINT_COLUMNS,
+    Learned,
+    learn_points,
+    record,
+    teaching_rows,
+)
 from dashboard.schema import column_key
 
 log = logging.getLogger(__name__)
@@ -37,6 +47,9 @@ log = logging.getLogger(__name__)
 HOME_ENV = "DASHBOARD_HOME"
 MAPPINGS_FILE = "column_mappings.json"
 OVERRIDES_FILE = "place_overrides.json"
+# One JSON file per file learned from, named by its SHA-256: loading a file twice writes
+# it once, and forgetting it removes one file, with no shared index to keep in step.
+LEARNED_FOLDER = "learned"
 
 
 def home() -> Path:
@@ -189,6 +202,7 @@ class Saved:
     (`read_saved`) and passed to the pipeline, which reads no saved file itself."""
 
     fixes: Mapping[str, dict] = field(default_factory=dict)  # override key -> fix
+    learned: Learned = NO_LEARNED  # the places learned from the user's coded files
     mappings: Mapping[str, dict[str, str]] = field(default_factory=dict)  # by header_signature
     notices: Mapping[str, str] = field(default_factory=dict)  # file name -> what went wrong
     read_well: frozenset[str] = frozenset()  # file names that were there and sound
@@ -204,7 +218,12 @@ class Saved:
     def fingerprint(self) -> str:
         """Every saved choice that changes how a file loads, as one hash: snapshots and
         the page's caches key on it, so it follows these choices, not the disk."""
-        return json_digest({"fixes": self.fixes, "mappings": self.mappings})
+        choices = {"fixes": self.fixes, "mappings": self.mappings}
+        # Only when there are learned places, so fingerprints (and snapshots) made before
+        # there were any stay valid.
+        if self.learned:
+            choices["learned"] = self.learned.version
+        return json_digest(choices)
 
     def notices_after(self, earlier: Mapping[str, str]) -> dict[str, str]:
         """The notices to show after this read, given those shown before it (by file
@@ -217,13 +236,117 @@ NOTHING_SAVED = Saved()
 
 
 def read_saved() -> Saved:
-    """The user's fixes and mappings, with notices of any file that was damaged."""
+    """The user's fixes, mappings and learned places, with notices of any file that was
+    damaged."""
     reads = {OVERRIDES_FILE: read_json(home() / OVERRIDES_FILE, {}, is_fixes),
              MAPPINGS_FILE: read_json(home() / MAPPINGS_FILE, {}, is_mappings)}
+    learned = read_learned()
+    reads.update(learned.reads)
     return Saved(fixes=refiled(reads[OVERRIDES_FILE].value),
-                 mappings=reads[MAPPINGS_FILE].value,
+                 mappings=reads[MAPPINGS_FILE].value, learned=learned.learned,
                  notices={name: read.notice for name, read in reads.items() if read.notice},
                  read_well=frozenset(name for name, read in reads.items() if read.read_well))
+
+
+class LearnedRead(NamedTuple):
+    """The learned files as read: the places, and each file's `Read` by its name."""
+
+    learned: Learned
+    reads: dict[str, Read]
+
+
+def learned_folder() -> Path:
+    return home() / LEARNED_FOLDER
+
+
+def is_learned_file(value: object) -> bool:
+    """A file learned from: its record and its points, column by column, in range."""
+    if not (isinstance(value, dict) and isinstance(value.get("sha256"), str)
+            and isinstance(value.get("name"), str) and isinstance(value.get("points"), dict)
+            and all(isinstance(value.get(n), int) for n in ("rows", "names"))):
+        return False
+    points = value["points"]
+    columns = [points.get(name) for name in POINT_COLUMNS]
+    if not all(isinstance(c, list) for c in columns) or len({len(c) for c in columns}) != 1:
+        return False
+    return all(is_degrees(v, limit) for name, limit in (("latitude", 90), ("longitude", 180))
+               for v in points[name]) and all(
+        isinstance(v, str) for name in ("key", "name", "country_code", "admin1_key",
+                                        "admin2_key") for v in points[name]) and all(
+        isinstance(v, int) and v > 0 for v in points["events"])
+
+
+# Parsed learned files by (path, modification time, size): the page reads the saved
+# state on every run, and a big file's points need not be parsed again until it changes.
+_PARSED: dict[tuple[str, int, int], dict] = {}
+
+
+def read_learned() -> LearnedRead:
+    """Every file learned from (see `learn`); a damaged one is set aside with a notice."""
+    learned, reads = NO_LEARNED, {}
+    paths = sorted(learned_folder().glob("*.json")) if learned_folder().is_dir() else []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # forgotten by another session meanwhile
+            continue
+        version = (str(path), stat.st_mtime_ns, stat.st_size)
+        value = _PARSED.get(version)
+        if value is None:
+            read = read_json(path, None, is_learned_file)
+            reads[f"{LEARNED_FOLDER}/{path.name}"] = read
+            if read.value is None:
+                continue
+            value = _PARSED[version] = read.value
+        else:
+            reads[f"{LEARNED_FOLDER}/{path.name}"] = Read(value, read_well=True)
+        file = {name: value[name] for name in ("sha256", "name", "rows", "names")}
+        learned = learned.adding(file, pd.DataFrame(value["points"], columns=POINT_COLUMNS))
+    return LearnedRead(learned, reads)
+
+
+def learn(digest: str, name: str, accepted: pd.DataFrame) -> dict | None:
+    """Learn the places of one loaded file (its accepted rows) under its SHA-256; the
+    file's record, or None when it teaches nothing (no coordinates, none precise) or was
+    learned already. Raises SaveError."""
+    path = learned_folder() / f"{digest}.json"
+    if path.exists():
+        return None
+    points = learn_points(accepted)
+    if points.empty:
+        return None
+    file = record(digest, name, points, int(teaching_rows(accepted).sum()))
+    columns = {column: points[column].tolist() for column in POINT_COLUMNS}
+    columns["events"] = [int(v) for v in columns["events"]]
+    try:
+        with locked(path):
+            write_json_atomically(path, {**file, "points": columns})
+    except OSError as error:
+        raise SaveError(f"could not save to {path}: {error.strerror or error}; "
+                        "what was learned before is unchanged.") from error
+    return file
+
+
+def learned_files() -> list[dict]:
+    """The records of the files learned from, in the order they are read."""
+    return [dict(file) for file in read_learned().learned.files]
+
+
+def forget_learned(prefix: str) -> dict:
+    """Forget the file learned from whose SHA-256 starts with ``prefix``; its record.
+    Raises LookupError when no file or several match, SaveError when it cannot go."""
+    matches = [file for file in learned_files() if str(file["sha256"]).startswith(
+        prefix.strip().lower())] if prefix.strip() else []
+    if len(matches) != 1:
+        said = "no file learned from" if not matches else f"{len(matches)} files learned from"
+        raise LookupError(f"{said} has a SHA-256 starting {prefix!r}")
+    path = learned_folder() / f"{matches[0]['sha256']}.json"
+    try:
+        with locked(path):
+            path.unlink(missing_ok=True)
+    except OSError as error:
+        raise SaveError(f"could not forget {path}: {error.strerror or error}") from error
+    return matches[0]
 
 
 def refiled(fixes: Mapping[str, dict]) -> dict[str, dict]:

@@ -21,6 +21,7 @@ from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular
 from dashboard.ui import caches
+from dashboard.ui.learned import learned_ui
 from dashboard.ui.sources import sources_ui
 from dashboard.ui.state import SAVED_FIX, SAVED_NOTICES, UPLOAD_DIGESTS, as_cells, plain
 from dashboard.wording import plural
@@ -128,6 +129,7 @@ def data_ui() -> Loaded:
                                               uploads.mappings, families.version),
                            tuple(tables))
     rejected_ui(data.table)
+    learned_ui(tables, saved)
     saved_notices_ui(saved)
     return Loaded(data, files, online, saved, uploads.mappings, families, tuple(copies))
 

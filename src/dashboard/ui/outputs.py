@@ -58,7 +58,8 @@ def downloads_ui(shown: View, loaded: Loaded) -> None:
                                            if loaded.online else None,
                                            column_mappings=loaded.mappings,
                                            fixes=loaded.saved.fixes,
-                                           families=loaded.families.version),
+                                           families=loaded.families.version,
+                                           learned=loaded.saved.learned.files),
                                 indent=1, ensure_ascii=False).encode(),
         file_name="incidents_filtered.provenance.json", mime="application/json",
         on_click="ignore")

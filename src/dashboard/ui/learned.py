@@ -1,0 +1,65 @@
+"""The sidebar's learned places: whether the files loaded teach places, the files learned
+from (rows, names), and a Forget button for each."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from dashboard import store
+from dashboard.schema import Table
+from dashboard.ui.state import plain
+from dashboard.wording import plural
+
+# `dashboard run --no-learn` (cli.LEARN_ENV): the checkbox starts unticked.
+LEARN_ENV = "DASHBOARD_LEARN"
+
+
+def learned_ui(tables: list[Table], saved: store.Saved) -> None:
+    """Learn from the loaded files (unless unticked), and list what was learned from.
+
+    The tables were loaded with the places ``saved`` held; one learned now places rows
+    from the next run on (a new file changes `Saved.fingerprint`, so every load and cache
+    follows)."""
+    with st.sidebar.expander(f"Places learned from your data: "
+                             f"{plural(len(saved.learned.files), 'file')}"):
+        learn = st.checkbox("Learn places from this file", key="learn-places",
+                            value=os.environ.get(LEARN_ENV) != "0",
+                            help="Rows with coordinates their source says are the place's "
+                                 "(UCDP where_prec 1-2, ACLED geo_precision 1, GTD "
+                                 "specificity 1-2, or any file's coordinates with a place "
+                                 "name) teach their names; rows without coordinates in "
+                                 "later files are placed from them.")
+        if learn and learn_tables(tables, saved):
+            st.rerun()
+        for file in saved.learned.files:
+            left, right = st.columns([3, 1])
+            left.caption(plain(f"{file['name']}: {plural(int(file['rows']), 'row')}, "
+                               f"{plural(int(file['names']), 'name')}"))
+            if right.button("Forget", key=f"forget-{file['sha256']}"):
+                forget(str(file["sha256"]))
+
+
+def learn_tables(tables: list[Table], saved: store.Saved) -> bool:
+    """Learn each loaded file not learned from yet; whether any taught something."""
+    known = {file["sha256"] for file in saved.learned.files}
+    taught = False
+    for table in tables:
+        for file in table.files:
+            if file["sha256"] in known or not file["sha256"]:
+                continue
+            try:
+                taught |= store.learn(file["sha256"], file["name"], table.accepted) is not None
+            except store.SaveError as error:
+                st.sidebar.error(plain(error))
+    return taught
+
+
+def forget(digest: str) -> None:
+    try:
+        store.forget_learned(digest)
+    except (LookupError, store.SaveError) as error:
+        st.sidebar.error(plain(error))
+        return
+    st.rerun()
