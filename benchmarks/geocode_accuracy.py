@@ -164,7 +164,9 @@ def read_location(text: str, gazetteer: Gazetteer,
 
     The named part is the first comma-separated part left once trailing country names
     are cut off ("Kolofata" of "Kolofata, Cameroon"; "Horrah" of "Horrah, Hama
-    Governorate, Syria"), before any parenthesis. In order:
+    Governorate, Syria"), before any parenthesis, and of several names joined by "and",
+    "&" or "/" the first ("Baghdad" of "Baghdad and Diyala Province") unless the
+    gazetteer knows the whole as one ("Jammu and Kashmir"). In order:
 
     1. it is a country ("Israel", "across Iraq", "southern Thailand"; not "Armenia" of
        "Armenia, Colombia", a town): an AREA at country level;
@@ -172,19 +174,21 @@ def read_location(text: str, gazetteer: Gazetteer,
        "County Down"; AREA_WORDS): an AREA at that word's usual level;
     3. it holds a feature word ("Sinai Peninsula", "Route 443"; FEATURE_WORDS): OTHER,
        counted in neither bound;
-    4. the gazetteer holds the name, in the country the text names, only as an admin-1
-       region ("Diyala, Iraq", "Assam, India"): an AREA at admin-1. Only as a district, or
-       as districts and regions, when a compass word leads ("North Waziristan", "Lower
-       Dir"): an AREA at the gazetteer's level. A name held only as a district is not
-       enough alone: districts are named after their main town, which the gazetteer may
-       lack ("Hawija, Iraq" is the town). A name it also holds as a populated place is
-       not decided by the gazetteer ("Kirkuk, Iraq");
+    4. the gazetteer holds the name, in the country the text names, as an admin-1 region
+       and not as a populated place ("Diyala, Iraq", "Assam, India"): an AREA at admin-1.
+       Only as a district, when a compass word leads ("North Waziristan", "Lower Dir"):
+       an AREA at admin-2. A name held only as a district is not enough alone: districts
+       are named after their main town, which the gazetteer may lack or spell otherwise
+       ("Hawija, Iraq" is the town). A name it also holds as a populated place is not
+       decided by the gazetteer ("Kirkuk, Iraq"), nor is any name in a text that names
+       no country;
     5. else a POPULATED place: a bare name, the list's way of naming a town, whether or
        not the gazetteer knows it ("Kiryat Arba, West Bank").
     """
     name, country = named_part(text, gazetteer)
-    name = NEAR_WORDS.sub("", name)
-    whole = SPREAD_WORDS.sub("", name)
+    name = first_name(NEAR_WORDS.sub("", name), country, kinds)
+    # "Northern Ireland" is a name of its own, not the north of Ireland.
+    whole = name if gazetteer.is_name(name) else SPREAD_WORDS.sub("", name)
     folded = normalize_name(name).split()
     if not folded:
         return Reading(OTHER, None, "names nothing")
@@ -196,7 +200,14 @@ def read_location(text: str, gazetteer: Gazetteer,
             return Reading(AREA, AREA_WORDS[word], f"area word '{word}'")
     if FEATURE_WORDS.intersection(folded):
         return Reading(OTHER, None, "feature word")
-    return read_by_gazetteer(ALTERNATIVE.split(name)[0], country, kinds)
+    return read_by_gazetteer(name, country, kinds)
+
+
+def first_name(name: str, country: str | None,
+               kinds: dict[tuple[str, str], frozenset[str]]) -> str:
+    """The first of several places a text names ("Hamza" of "Hamza and Habaniya"), unless
+    the gazetteer knows the whole as one name there ("Jammu and Kashmir")."""
+    return name if (normalize_name(name), country) in kinds else ALTERNATIVE.split(name)[0]
 
 
 def named_part(text: str, gazetteer: Gazetteer) -> tuple[str, str | None]:
@@ -215,11 +226,10 @@ def read_by_gazetteer(name: str, country: str | None,
     key = normalize_name(name)
     held = frozenset() if country is None else kinds.get((key, country), frozenset())
     if held and held <= {"admin1", "admin2"}:
-        if held == {"admin1"}:
-            return Reading(AREA, "admin1", "gazetteer: only a region of this name there")
+        if "admin1" in held:
+            return Reading(AREA, "admin1", "gazetteer: a region of this name there, no town")
         if key.split()[0] in PART_WORDS:
-            level = "admin1" if "admin1" in held else "admin2"
-            return Reading(AREA, level, "gazetteer: only areas, named for a part of one")
+            return Reading(AREA, "admin2", "gazetteer: only a district, named for a part")
     return Reading(POPULATED, "place", "a name without an area word")
 
 
@@ -237,7 +247,7 @@ def miss_reasons(texts: pd.Series, gazetteer: Gazetteer) -> pd.Series:
     reasons = {}
     for text in texts.dropna().unique():
         name, country = named_part(text, gazetteer)
-        key = normalize_name(ALTERNATIVE.split(NEAR_WORDS.sub("", name))[0])
+        key = normalize_name(first_name(NEAR_WORDS.sub("", name), country, kinds))
         reasons[text] = miss_reason(key, country, kinds, spellings)
     return texts.map(reasons)
 
