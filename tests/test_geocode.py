@@ -69,7 +69,8 @@ CASES = [
     ("Gao", "ML", "ML", "place", (16.27, -0.04)),  # not the governorate, not Gao in BF
     ("Ménaka, Mali", None, "ML", "place", (15.92, 2.40)),  # hint from the text
     ("Palma", "MZ", "MZ", "place", (-10.77, 40.47)),  # hand-kept: not Palma de Mallorca
-    ("Palma District, Mozambique", None, "MZ", "place", (-10.77, 40.47)),
+    # The text names the district: placed by its town, at the district's precision.
+    ("Palma District, Mozambique", None, "MZ", "admin2", (-10.77, 40.47)),
     ("Cabo Delgado", "MZ", "MZ", "admin1", None),
     ("Borno", "NG", "NG", "admin1", None),
     ("Niger", "NG", "NG", "admin1", None),  # Niger State in a Nigerian row
@@ -81,7 +82,7 @@ CASES = [
     ("Sayyeda Zeinab town", "SY", "SY", "place", (33.44, 36.34)),  # vowels differ: skeleton
     ("Tal Tamr", "SY", "SY", "place", (36.66, 40.37)),  # GeoNames writes "Tall Tamr"
     ("Al Hawijah", "IQ", "IQ", "place", (35.33, 43.77)),
-    ("Hawija, Iraq", None, "IQ", "admin2", (35.33, 43.77)),  # the district, at its town
+    ("Hawija, Iraq", None, "IQ", "place", (35.33, 43.77)),  # the town, spelled Al Ḩawījah
     ("Hawija District, Iraq", None, "IQ", "admin2", (35.33, 43.77)),
     ("Baghdad Iraq", None, "IQ", "place", (33.34, 44.40)),  # a country without a comma
     ("near Kidal", "ML", "ML", "place", (18.44, 1.41)),  # qualifier dropped

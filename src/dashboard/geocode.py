@@ -250,7 +250,7 @@ def plan_all_attempts(queries: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFra
         [attempt for qid, row in enumerate(queries.itertuples(index=False))
          for attempt in plan_attempts(qid, row, gazetteer)],
         columns=["qid", "order", "key", "prefer", "level", "hint", "village", "region",
-                 "area", "row_admin1", "row_admin2"],
+                 "area", "row_admin1", "row_admin2", "named"],
     )
     return attempts.join(admin1_anchors(attempts, gazetteer), on="qid")
 
@@ -266,7 +266,7 @@ def match_attempts(attempts: pd.DataFrame, gazetteer: Gazetteer,
     # its vowels.
     found = []
     for column, fold in (("key", None), ("loose", loose_key), ("skeleton", skeleton)):
-        settled = pd.concat(found).query("~outside") if found else None
+        settled = settling(pd.concat(found)) if found else None
         matched = settled[["qid", "order"]].drop_duplicates() if found else None
         missed = attempts if matched is None else attempts.merge(
             matched, on=["qid", "order"], how="left", indicator=True
@@ -321,7 +321,7 @@ def take_best(queries: pd.DataFrame, best: pd.DataFrame, unsure: pd.DataFrame
         ~unsure["abroad"])
     result["latitude"] = best["latitude"].astype("float64")
     result["longitude"] = best["longitude"].astype("float64")
-    precision = coarser(best["kind"].astype("string"), best["level"])
+    precision = coarser(coarser(best["kind"].astype("string"), best["level"]), best["named"])
     result["geo_precision"] = precision
     result["geo_method"] = pd.Series("gazetteer", index=best.index, dtype="string").mask(
         best["learned"], "learned")
@@ -607,8 +607,28 @@ def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
         area = key != folded and prefer != "place"
         if key:
             attempts.append((qid, order, key, prefer, level, hint, village, region, area,
-                             *admins))
-    return attempts or [(qid, 0, "", None, "place", hint, False, region, False, *admins)]
+                             *admins, named_level(folded, key, prefer)))
+    return attempts or [(qid, 0, "", None, "place", hint, False, region, False, *admins,
+                         "place")]
+
+
+def named_level(folded: str, key: str, prefer: str | None) -> str:
+    """The precision a text's type word names: admin1 for "Kunar Province", admin2 for
+    "Sukma district" (a district, county, agency: the words that prefer no kind, since
+    districts are named after their towns), else place. Precision is never finer than
+    that: a row naming the district, placed by its town, is placed at the district."""
+    if prefer in ("admin1", "admin2"):
+        return prefer
+    return "admin2" if key != folded and prefer is None else "place"
+
+
+def settling(found: pd.DataFrame) -> pd.DataFrame:
+    """The matches that keep their attempt from being looked up by a looser spelling: not
+    outside the row's district, and for a bare name in the place text, not a district
+    alone. A district is named after its main town, which the gazetteer may spell
+    otherwise ("Hawija" is Al-Hawija District by its key; the town is "Al Ḩawījah")."""
+    bare = (found["level"] == "place") & (found["named"] == "place")
+    return found[~found["outside"] & ~(bare & (found["kind"] == "admin2"))]
 
 
 def read_place_tail(row, gazetteer: Gazetteer) -> tuple[list[str], str | None, str | None]:
@@ -656,6 +676,8 @@ def variants(text: str) -> list[str]:
     """The text, then without its qualifiers ("near Kidal"), then each of its places
     ("Abu Ghraib and Taji"): the order they are worth trusting."""
     unqualified = QUALIFIER.sub("", text.strip())
+    if not QUALIFIER.sub("", f"{unqualified} ").strip():
+        return []  # "Southern" of "Southern Thailand": where in the country, not a place
     texts = [text, unqualified, *CONJUNCTION.split(unqualified)]
     return list(dict.fromkeys(t for t in texts if t.strip()))
 
