@@ -201,7 +201,8 @@ def test_a_schema_newer_than_the_app_is_not_written_to(cluster, monkeypatch):
 def test_the_password_is_never_said(cluster, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     down = f"postgresql://postgres:{postgres.PASSWORD}@127.0.0.1:{postgres.free_port()}/x"
-    garbled = f"postgresql://postgres:{postgres.PASSWORD}@127.0.0.1:port/x"
+    # psycopg quotes a URL it cannot parse, password and all.
+    garbled = f"postgresql://postgres:{postgres.PASSWORD}@[127.0.0.1/x"
     wrong = cluster.url().replace(postgres.PASSWORD, postgres.PASSWORD + "-not")
     said = []
     for url in (down, garbled, wrong):
@@ -297,3 +298,47 @@ def test_reads_and_saves_take_milliseconds(team):
     timings["read, unchanged"] = time.perf_counter() - started
     print({name: f"{seconds * 1000:.0f} ms" for name, seconds in timings.items()})
     assert all(seconds < 5 for seconds in timings.values())
+
+
+class SignedIn:
+    """Streamlit's request context as the sign-in proxy's request makes it."""
+
+    def __init__(self, real, user: str):
+        self.real, self.headers = real, {"X-Forwarded-User": user}
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+def test_the_page_records_who_saved_and_keeps_serving_while_the_store_is_down(
+        team, cluster, monkeypatch, write_csv):
+    import streamlit as st
+
+    from conftest import opened
+
+    monkeypatch.setattr(st, "context", SignedIn(st.context, "ana@desk"))
+    at = opened(monkeypatch, write_csv(PLACED))
+    label = next(o for o in at.selectbox(key="review-place").options
+                 if o.startswith("Xyzzyville"))
+    at.selectbox(key="review-place").select(label).run()
+    at.radio(key="review-pick").set_value(at.radio(key="review-pick").options[-1]).run()
+    at.number_input(key="fix-latitude").set_value(10.5).run()
+    at.number_input(key="fix-longitude").set_value(12.25).run()
+    at.button(key="review-save").click().run()
+    assert not at.exception
+    assert store.read_saved().fixes["xyzzyville|NG"]["by"] == "ana@desk"
+    (listed,) = [frame.value for frame in at.dataframe if "by" in frame.value.columns]
+    assert listed[["place", "by"]].values.tolist() == [["Xyzzyville", "ana@desk"]]
+
+    cluster.stop()
+    try:
+        at.run()
+        assert not at.exception
+        assert any("could not be read" in warning.value for warning in at.sidebar.warning)
+        # Still placed by the fix it read before.
+        (listed,) = [frame.value for frame in at.dataframe if "by" in frame.value.columns]
+        assert listed["place"].tolist() == ["Xyzzyville"]
+    finally:
+        cluster.start()
+    at.run()
+    assert not any("could not be read" in w.value for w in at.sidebar.warning)

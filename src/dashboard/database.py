@@ -106,15 +106,21 @@ class Database:
         host = self.parts.get("host") or "the local socket"
         return f"{host}:{self.parts['port']}" if "port" in self.parts else host
 
+    @cached_property
+    def secrets(self) -> list[str]:
+        """What no message may hold: the URL, its password as spelled and as decoded
+        ("p%40ss" is "p@ss"), longest first."""
+        found = {self.url, self.parts.get("password") or ""}
+        with contextlib.suppress(ValueError):  # a URL urllib cannot split ("[bad")
+            found.add(urlsplit(self.url).password or "")
+        return sorted(found - {""}, key=len, reverse=True)
+
     def said(self, error: BaseException) -> str:
         """The first line of an error, without the password (psycopg quotes a connection
         string it cannot parse), and without the connection's preamble."""
         text = str(error).strip().splitlines()[0] if str(error).strip() else type(
             error).__name__
-        # As the URL spells it and as decoded ("p%40ss" is "p@ss").
-        secrets = {self.url, self.parts.get("password") or "",
-                   urlsplit(self.url).password or ""} - {""}
-        for secret in sorted(secrets, key=len, reverse=True):
+        for secret in self.secrets:
             text = text.replace(secret, "***")
         return text.rpartition(" failed: ")[2] or text
 
