@@ -342,3 +342,23 @@ def test_the_page_records_who_saved_and_keeps_serving_while_the_store_is_down(
         cluster.start()
     at.run()
     assert not any("could not be read" in w.value for w in at.sidebar.warning)
+
+
+def signer() -> None:
+    import streamlit as st
+
+    from dashboard.ui.data import user_ui
+
+    st.write(user_ui())
+
+
+@pytest.mark.parametrize("team_mode", [False, True])
+def test_the_proxys_user_header_is_trusted_only_in_team_mode(monkeypatch, team_mode):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    if team_mode:  # never contacted: who is signed in comes from the request
+        monkeypatch.setenv(store.DATABASE_ENV, "postgresql://127.0.0.1:9/none")
+    monkeypatch.setattr(st, "context", SignedIn(st.context, "ana@desk"))
+    at = AppTest.from_function(signer).run()
+    assert [m.value for m in at.markdown] == ["ana@desk" if team_mode else store.local_user()]
