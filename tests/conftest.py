@@ -49,6 +49,10 @@ def write_csv(tmp_path):
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path_factory):
     """Tests choose their data explicitly, and never read or write the user's saved
-    choices: a DASHBOARD_DATA in the shell must not leak in, nor ~/.incident-dashboard."""
+    choices: a DASHBOARD_DATA in the shell must not leak in, nor ~/.incident-dashboard,
+    nor a team's database."""
     monkeypatch.delenv("DASHBOARD_DATA", raising=False)
     monkeypatch.setenv("DASHBOARD_HOME", str(tmp_path_factory.mktemp("home")))
+    # Nor a team's shared store or snapshot folder.
+    monkeypatch.delenv("DASHBOARD_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DASHBOARD_SNAPSHOT_DIR", raising=False)

@@ -1,5 +1,5 @@
 """The pipeline without a browser: `dashboard check|geocode|export|areas|rising|pull|
-changes|learn|run`.
+changes|learn|fix|run`.
 
 A contract other scripts rely on: exit 0 on success, 2 on unusable input with a one-line
 reason on stderr, 1 when a pull could not be finished (one line; the local copy is as it
@@ -28,7 +28,8 @@ from dashboard.actors import read_families
 from dashboard.dataset import load_path, prepare_raw
 from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import FILTERS, Filter, Filters, Selection, apply_filters, unplaced_near
-from dashboard.gazetteer import load_gazetteer
+from dashboard.gazetteer import load_gazetteer, normalize_name
+from dashboard.geocode import override_key
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.remote import PullError
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
@@ -197,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path, nargs="?")
     run.add_argument("--port", type=int, default=8501)
     add_learning(commands, check, geocode, export, run)
+    add_fix_command(commands)
     return top
 
 
@@ -541,6 +543,68 @@ def rising_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_fix_command(commands) -> None:
+    fix = commands.add_parser("fix", help="save, list or remove a place fix (as the review "
+                                          "panel saves them)")
+    fix.add_argument("place", nargs="?", help="the place as the files write it")
+    fix.add_argument("--country", metavar="C", help="the rows' country (a name or ISO code); "
+                                                    "leave it out for rows with none")
+    fix.add_argument("--lat", type=float, help="its latitude, -90 to 90")
+    fix.add_argument("--lon", type=float, help="its longitude, -180 to 180")
+    fix.add_argument("--list", action="store_true", help="print the saved fixes")
+    fix.add_argument("--json", action="store_true", help="with --list: one JSON array")
+    fix.add_argument("--remove", metavar="PLACE", help="stop using the fix of PLACE")
+
+
+def fix_command(args: argparse.Namespace) -> int:
+    """`dashboard fix`: the review panel's fixes from a script, through the same store."""
+    if args.list:
+        return list_fixes(args.json)
+    place = args.remove or args.place
+    if not place or (args.remove and args.place):
+        raise LoaderError("give PLACE --lat Y --lon X, --remove PLACE, or --list")
+    key = fix_key(place, args.country)
+    if args.remove:
+        if not store.remove_override(key):
+            raise LoaderError(f"no fix is saved for {place!r} ({key})")
+        print(f"removed the fix of {place} ({key})")
+        return 0
+    if not (store.is_degrees(args.lat, 90) and store.is_degrees(args.lon, 180)):
+        raise LoaderError("--lat and --lon: a latitude from -90 to 90 and a longitude from "
+                          "-180 to 180")
+    notice = store.save_override(key, store.new_fix(place, args.lat, args.lon, place,
+                                                    by=store.local_user()))
+    print(f"saved: {place} ({key}) at {args.lat:.5f}, {args.lon:.5f}")
+    if notice:
+        print(f"dashboard fix: warning: {notice}", file=sys.stderr)
+    return 0
+
+
+def fix_key(place: str, country: str | None) -> str:
+    """The key the review panel files a fix of ``place`` in ``country`` under."""
+    code = load_gazetteer().country_code(country) if country else None
+    if country and code is None:
+        raise LoaderError(f"--country {country!r}: not a country the gazetteer knows")
+    if not normalize_name(place):
+        raise LoaderError(f"{place!r} is not a place name (nothing left once folded)")
+    return str(override_key(pd.Series([place]), pd.Series([code])).iloc[0])
+
+
+def list_fixes(as_json: bool) -> int:
+    fixes = [{"place": fix.get("place") or key.rpartition("|")[0],
+              "country": key.rpartition("|")[2] or None, "lat": fix["latitude"],
+              "lon": fix["longitude"], "by": fix.get("by"), "at": fix.get("at")}
+             for key, fix in sorted(read_saved("fix").fixes.items())]
+    if as_json:
+        print(json.dumps(fixes, ensure_ascii=False))
+        return 0
+    for fix in fixes:
+        print(f"{printable(fix['place'])}\t{fix['country'] or ''}\t{fix['lat']:.5f}\t"
+              f"{fix['lon']:.5f}\t{printable(fix['by'] or '')}\t{fix['at'] or ''}")
+    print(f"{plural(len(fixes), 'fix', 'fixes')}", file=sys.stderr)
+    return 0
+
+
 def streamlit_options(port: int) -> list[str]:
     """.streamlit/config.toml as `streamlit run` options, plus the port and the two
     settings the page cannot work without (whatever the file says)."""
@@ -573,10 +637,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler = {"check": check, "geocode": geocode, "export": export, "areas": areas_command,
                "rising": rising_command, "run": run, "pull": pull_command,
-               "changes": changes_command, "learn": learn_command}[args.command]
+               "changes": changes_command, "learn": learn_command,
+               "fix": fix_command}[args.command]
     try:
         return handler(args)
-    except (LoaderError, OSError) as error:
+    except (LoaderError, OSError, store.SaveError) as error:
         print(f"dashboard {args.command}: {error}", file=sys.stderr)
         return 2
     except PullError as error:  # the local copy is as it was

@@ -143,29 +143,36 @@ class AnswerCache:
     def get(self, query: str) -> Answer | None:
         rows = self._execute("SELECT latitude, longitude, fetched_at FROM answers "
                              "WHERE query = ?", (query,))
-        if not rows:
-            return None
-        latitude, longitude, fetched_at = rows[0]
-        if latitude is None and self.clock() - fetched_at > NOT_FOUND_TTL_S:
-            return None
-        return Answer(latitude, longitude)
+        return kept_answer(rows[0] if rows else None, self.clock())
 
     def put(self, query: str, answer: Answer) -> None:
         self._execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)",
                       (query, answer.latitude, answer.longitude, self.clock()))
 
 
+def kept_answer(row: tuple | None, now: float) -> Answer | None:
+    """A cached (latitude, longitude, fetched_at) as an answer; None when there is none
+    or it is a "not found" old enough to ask again."""
+    if row is None:
+        return None
+    latitude, longitude, fetched_at = row
+    if latitude is None and now - fetched_at > NOT_FOUND_TTL_S:
+        return None
+    return Answer(latitude, longitude)
+
+
 class OnlineGeocoder:
     """Nominatim behind the shared limiter and a persistent cache."""
 
-    def __init__(self, cache_path: Path, domain: str = DEFAULT_DOMAIN, scheme: str = "https",
-                 user_agent: str = DEFAULT_USER_AGENT, timeout_s: float = 10.0,
-                 limiter: RateLimiter = SHARED_LIMITER):
+    def __init__(self, cache: Path | store.AnswerCache, domain: str = DEFAULT_DOMAIN,
+                 scheme: str = "https", user_agent: str = DEFAULT_USER_AGENT,
+                 timeout_s: float = 10.0, limiter: RateLimiter = SHARED_LIMITER):
         # urllib, not requests: requests retries a timed-out request by itself, and that
         # second request would bypass the rate limiter.
         self.service = Nominatim(domain=domain, scheme=scheme, user_agent=user_agent,
                                  timeout=timeout_s, adapter_factory=URLLibAdapter)
-        self.cache = AnswerCache(cache_path)
+        # A path: the SQLite file there; else the store's own (`store.Backend`).
+        self.cache = AnswerCache(cache) if isinstance(cache, Path) else cache
         self.limiter = limiter
         self.requests = 0  # sent to the service, for the UI's count and the tests
 
@@ -241,11 +248,11 @@ def failure(error: GeopyError) -> Failure:
 
 def configured(url: str | None = None, user_agent: str | None = None) -> OnlineGeocoder:
     """A client for ``url`` (else $DASHBOARD_NOMINATIM_URL, else the public server),
-    caching in the user's dashboard folder."""
+    caching where the saved choices are (the user's folder, or the team's database)."""
     url = url or os.environ.get(URL_ENV) or f"https://{DEFAULT_DOMAIN}"
     parts = urlsplit(url if "://" in url else f"https://{url}")
     domain = parts.netloc + parts.path.rstrip("/")  # a self-hosted server may sit on a path
-    return OnlineGeocoder(store.home() / "online-cache.sqlite", domain=domain,
+    return OnlineGeocoder(store.backend().answer_cache(), domain=domain,
                           scheme=parts.scheme,
                           user_agent=user_agent or os.environ.get(USER_AGENT_ENV)
                           or DEFAULT_USER_AGENT)

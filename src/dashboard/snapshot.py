@@ -8,6 +8,9 @@ loader was given them: `store.Saved.fingerprint`), the actor alias table
 of them and the name changes, so a stale snapshot is never read; old ones are deleted
 beyond the newest ``KEEP``. The snapshots are a cache: one that cannot be written or
 read is skipped (and logged), and the file is loaded as if it were absent.
+
+Several servers may share one folder ($DASHBOARD_SNAPSHOT_DIR): a snapshot is written in
+a folder of its own and renamed into place whole, so no reader ever sees half of one.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from dashboard.schema import AccountingError, Table
 
 log = logging.getLogger(__name__)
 FOLDER = "snapshots"
+# A folder every server of a team reads and writes; unset: FOLDER in the user's folder.
+FOLDER_ENV = "DASHBOARD_SNAPSHOT_DIR"
 KEEP = 8
 PACKAGE = Path(__file__).parent
 
@@ -54,7 +59,7 @@ def snapshot_key(digest: str, name: str, layout: str, saved: str, families: str)
 
 
 def folder() -> Path:
-    return store.home() / FOLDER
+    return Path(os.environ.get(FOLDER_ENV) or store.home() / FOLDER)
 
 
 def read(key: str) -> Table | None:

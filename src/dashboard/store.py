@@ -1,4 +1,10 @@
-"""What the user saved on this machine: JSON files in one folder, written atomically.
+"""What the user saved: JSON files in one folder, written atomically (the default: one
+person, one machine, nothing to install), or a team's PostgreSQL database when
+$DASHBOARD_DATABASE_URL names one (`dashboard.database`). `backend()` is the one place
+that chooses; everything else goes through `read_saved`, `save_override`, `save_mapping`
+and `remove_override`.
+
+The rest of this note is about the files.
 
 Several browser sessions (or processes) may save at once, and a crash may come
 mid-write. Each file is written to a temporary file beside it and renamed over it, so a
@@ -15,7 +21,10 @@ never into state shared by every session of the server.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import fcntl
+import getpass
 import hashlib
 import json
 import logging
@@ -27,7 +36,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import pandas as pd
 
@@ -42,14 +51,20 @@ from dashboard.learned import (
 )
 from dashboard.schema import column_key
 
+if TYPE_CHECKING:
+    from dashboard.online import Answer
+
 log = logging.getLogger(__name__)
 
 HOME_ENV = "DASHBOARD_HOME"
+# A team's shared store (postgresql://user:password@host:port/database); unset: the files.
+DATABASE_ENV = "DASHBOARD_DATABASE_URL"
 MAPPINGS_FILE = "column_mappings.json"
 OVERRIDES_FILE = "place_overrides.json"
 # One JSON file per file learned from, named by its SHA-256: loading a file twice writes
 # it once, and forgetting it removes one file, with no shared index to keep in step.
 LEARNED_FOLDER = "learned"
+ANSWERS_FILE = "online-cache.sqlite"
 
 
 def home() -> Path:
@@ -155,30 +170,83 @@ def is_degrees(value: object, limit: float) -> bool:
             and math.isfinite(value) and abs(value) <= limit)
 
 
+class Kind(NamedTuple):
+    """One kind of saved choice: its file among the files, the shape of its entries, and
+    whether an entry records who saved it and when (`new_fix`'s "by" and "at")."""
+
+    file: str
+    valid: Callable[[object], bool]
+    signed: bool = False
+
+
+# Each kind under the name of its field of `Saved`. The shared store keeps them all in one
+# table, by this name: the learned places of issue #12 become one more kind here (and one
+# more field of Saved), in both backends, with no new table.
+KINDS = {"fixes": Kind(OVERRIDES_FILE, is_fixes, signed=True),
+         "mappings": Kind(MAPPINGS_FILE, is_mappings)}
+
+
 def save_mapping(columns, mapping: dict[str, str]) -> str | None:
     """Remember ``mapping`` for files with these columns; raises SaveError. Returns a
     notice when a damaged file had to be set aside first (its entries are not kept)."""
-    return update(home() / MAPPINGS_FILE, is_mappings, header_signature(columns), mapping)
+    return backend().save("mappings", header_signature(columns), mapping)
 
 
 def save_override(key: str, fix: dict) -> str | None:
-    """Use ``fix`` for ``key`` from now on; raises SaveError. Returns a notice as
-    `save_mapping` does."""
-    return update(home() / OVERRIDES_FILE, is_fixes, key, fix)
+    """Use ``fix`` (made by `new_fix`) for ``key`` from now on; raises SaveError. Returns a
+    notice as `save_mapping` does."""
+    return backend().save("fixes", key, fix)
+
+
+def remove_override(key: str) -> bool:
+    """Stop using the fix saved for ``key``; False when there was none. Raises SaveError."""
+    return backend().remove("fixes", key)
+
+
+def new_fix(place: str, latitude: float, longitude: float, name: str, by: str) -> dict:
+    """A place fix as the review panel and `dashboard fix` save it: the point, what the user
+    chose it as (``name``), the place text (its key is refiled from it when the folding
+    changes: `refiled`), and who saved it, when."""
+    return {"latitude": latitude, "longitude": longitude, "name": name, "place": place,
+            "by": by, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def local_user() -> str:
+    """Who is at this machine, for the record of a fix when no sign-in names anyone."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # a container's uid with no name
+        return f"uid {os.getuid()}"
 
 
 def update(path: Path, valid: Callable[[object], bool], key: str, value: object
            ) -> str | None:
     """Set one entry of a saved file, or raise SaveError and leave the file as it was;
     the notice of a damaged file set aside to make room, if there was one."""
+    return rewrite(path, valid, lambda entries: {**entries, key: value})[1]
+
+
+def forget(path: Path, valid: Callable[[object], bool], key: str) -> bool:
+    """Remove one entry of a saved file (False: there was none), as `update` sets one."""
+    return rewrite(path, valid, lambda entries: {k: v for k, v in entries.items()
+                                                 if k != key})[0]
+
+
+def rewrite(path: Path, valid: Callable[[object], bool],
+            change: Callable[[dict], dict]) -> tuple[bool, str | None]:
+    """A saved file's entries changed under its lock: whether they changed, and the notice
+    of a damaged file set aside first. Raises SaveError, and the file is as it was."""
     try:
         with locked(path):
             saved = read_json(path, None, valid)
             if saved.value is None and path.exists():
                 raise SaveError(f"{path} is damaged and could not be set aside; repair or "
                                 "remove it to save again.")
-            write_json_atomically(path, {**(saved.value or {}), key: value})
-            return saved.notice
+            entries = saved.value or {}
+            changed = change(entries)
+            if changed != entries:
+                write_json_atomically(path, changed)
+            return changed != entries, saved.notice
     except OSError as error:
         raise SaveError(f"could not save to {path}: {error.strerror or error}; "
                         "what was saved before is unchanged.") from error
@@ -236,16 +304,86 @@ NOTHING_SAVED = Saved()
 
 
 def read_saved() -> Saved:
-    """The user's fixes, mappings and learned places, with notices of any file that was
-    damaged."""
-    reads = {OVERRIDES_FILE: read_json(home() / OVERRIDES_FILE, {}, is_fixes),
-             MAPPINGS_FILE: read_json(home() / MAPPINGS_FILE, {}, is_mappings)}
-    learned = read_learned()
-    reads.update(learned.reads)
-    return Saved(fixes=refiled(reads[OVERRIDES_FILE].value),
-                 mappings=reads[MAPPINGS_FILE].value, learned=learned.learned,
-                 notices={name: read.notice for name, read in reads.items() if read.notice},
-                 read_well=frozenset(name for name, read in reads.items() if read.read_well))
+    """The user's fixes, mappings and learned places, with notices of anything that could
+    not be read. Learned places are files under `home()` in either store (not shared
+    with a team yet)."""
+    saved, learned = backend().read(), read_learned()
+    return dataclasses.replace(
+        saved, learned=learned.learned,
+        notices={**saved.notices, **{name: read.notice for name, read in learned.reads.items()
+                                     if read.notice}},
+        read_well=saved.read_well | {name for name, read in learned.reads.items()
+                                     if read.read_well})
+
+
+class AnswerCache(Protocol):
+    """Where the online layer keeps Nominatim's answers (`online.AnswerCache`, a SQLite
+    file; `database.SharedAnswers`, the team's table)."""
+
+    def get(self, query: str) -> Answer | None: ...
+
+    def put(self, query: str, answer: Answer) -> None: ...
+
+
+class Backend(Protocol):
+    """Where saved choices live: `Files` or `database.Database`."""
+
+    def read(self) -> Saved:
+        """Every saved choice, with notices; never raises (a store that cannot be read
+        is a notice)."""
+        ...
+
+    def save(self, kind: str, key: str, value: dict) -> str | None:
+        """Set one entry of a kind (`KINDS`) at once, or raise SaveError and change
+        nothing; a notice for the user, if there is one."""
+        ...
+
+    def remove(self, kind: str, key: str) -> bool:
+        """Remove one entry (False: there was none), or raise SaveError."""
+        ...
+
+    def answer_cache(self) -> AnswerCache:
+        """The online layer's answers."""
+        ...
+
+
+def backend() -> Backend:
+    """The store $DASHBOARD_DATABASE_URL names, else the files in `home()`."""
+    url = os.environ.get(DATABASE_ENV)
+    if url:
+        # Imported only here: the one-person install needs no database driver.
+        from dashboard.database import Database
+
+        return Database(url)
+    return Files(home())
+
+
+@dataclass(frozen=True)
+class Files:
+    """The saved choices as JSON files in one folder, one file per kind."""
+
+    folder: Path
+
+    def read(self) -> Saved:
+        reads = {kind.file: read_json(self.folder / kind.file, {}, kind.valid)
+                 for kind in KINDS.values()}
+        values = {name: reads[kind.file].value for name, kind in KINDS.items()}
+        return Saved(**{**values, "fixes": refiled(values["fixes"])},
+                     notices={name: read.notice for name, read in reads.items()
+                              if read.notice},
+                     read_well=frozenset(name for name, read in reads.items()
+                                         if read.read_well))
+
+    def save(self, kind: str, key: str, value: dict) -> str | None:
+        return update(self.folder / KINDS[kind].file, KINDS[kind].valid, key, value)
+
+    def remove(self, kind: str, key: str) -> bool:
+        return forget(self.folder / KINDS[kind].file, KINDS[kind].valid, key)
+
+    def answer_cache(self) -> AnswerCache:
+        from dashboard.online import AnswerCache  # online imports this module
+
+        return AnswerCache(self.folder / ANSWERS_FILE)
 
 
 class LearnedRead(NamedTuple):

@@ -30,6 +30,9 @@ DATA_ENV = "DASHBOARD_DATA"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 TYPE_COORDINATES = "None of these: type its coordinates"
 MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
+# Who is signed in, as the team's sign-in proxy passes it (deploy/); it replaces any the
+# browser sent.
+USER_HEADER = "X-Forwarded-User"
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,13 @@ def base_ui(path: Path, saved: store.Saved, online: bool, families: Families) ->
         return None
 
 
-def review_ui(data: caches.Data) -> None:
-    """Names the geocoder could not place well; a fix is saved and used on every load."""
+def review_ui(data: caches.Data, fixes: store.Saved) -> None:
+    """Names the geocoder could not place well; a fix is saved and used on every load.
+    The fixes in force are listed, with who saved each and when."""
     saved = st.session_state.pop(SAVED_FIX, None)
     if saved:
         st.success(saved)
+    fixes_ui(fixes)
     pending = caches.review_list(data)
     if pending.empty:
         return
@@ -187,11 +192,33 @@ def fix_ui(place: str) -> tuple[float, float, str] | None:
             f"{option['name']}, {option['country']}")
 
 
+def fixes_ui(saved: store.Saved) -> None:
+    if not saved.fixes:
+        return
+    with st.expander(f"Saved fixes: {plural(len(saved.fixes), 'place')}"):
+        st.dataframe(as_cells(pd.DataFrame(
+            [{"place": fix.get("place"), "country": key.rpartition("|")[2],
+              "latitude": fix["latitude"], "longitude": fix["longitude"],
+              "as": fix.get("name"), "by": fix.get("by"), "at": fix.get("at")}
+             for key, fix in sorted(saved.fixes.items())])), hide_index=True)
+
+
+def user_ui() -> str:
+    """Who saves a fix: with a shared store, the name the sign-in proxy passes (its servers
+    listen on localhost only, so the proxy is the one door and the header is its) or
+    Streamlit's own sign-in; else, and for one person, this machine's user."""
+    if os.environ.get(store.DATABASE_ENV):
+        if st.user.get("is_logged_in"):
+            return str(st.user.get("email") or st.user.get("name"))
+        if name := st.context.headers.get(USER_HEADER):
+            return name
+    return store.local_user()
+
+
 def save_fix(chosen: pd.Series, latitude: float, longitude: float, label: str) -> None:
     try:
-        notice = store.save_override(chosen["key"], {"latitude": latitude,
-                                                     "longitude": longitude, "name": label,
-                                                     "place": chosen["place"]})
+        notice = store.save_override(chosen["key"], store.new_fix(
+            chosen["place"], latitude, longitude, label, by=user_ui()))
     except store.SaveError as error:
         st.error(plain(error))
         return
