@@ -7,7 +7,7 @@ table and per view), `data` (files, columns, rejects, place review), `sources` (
 live sources, their copies and changes), `sidebar` (filters,
 map settings), `explore` (playback and the map fragment), `areas` (the areas layer's
 table and clicks), `trends` (the Rising list, two periods compared), `outputs` (table,
-downloads).
+downloads), `team` (who the proxy signed in).
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from dashboard.ui.outputs import downloads_ui, table_ui
 from dashboard.ui.sidebar import filters_ui, map_settings_ui
 from dashboard.ui.sources import changes_ui
 from dashboard.ui.state import link_view, show_in_link
+from dashboard.ui.team import signed_in_ui
 from dashboard.ui.trends import compare_ui, trend_settings_ui
 
 
 def main() -> None:
     st.set_page_config(page_title="Incident dashboard", layout="wide")
+    signed_in_ui()
     loaded = data_ui()
     facts = caches.facts(loaded.data)
     st.sidebar.title("Filters")  # above any notice about the link's filters
