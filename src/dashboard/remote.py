@@ -75,10 +75,25 @@ def parsed(body: bytes) -> object:
         return None
 
 
+class SameHost(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to the same scheme, host and port: urllib would carry our
+    headers, the bearer token among them, to wherever a redirect points."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+            raise PullError(f"{where(req.full_url)} sent us to another address "
+                            f"({new.scheme}://{new.netloc}); not followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+OPENER = urllib.request.build_opener(SameHost)
+
+
 def send(request: urllib.request.Request, timeout: float) -> Answer:
     """One try. Raises what a retry may cure; returns any other answer."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (checked)
+        with OPENER.open(request, timeout=timeout) as response:
             body = response.read()  # IncompleteRead when cut short of Content-Length
             return Answer(response.status, parsed(body))
     except urllib.error.HTTPError as error:
