@@ -111,6 +111,11 @@ def summary(copy: pulled.Copy, report: pulled.Report) -> str:
     return f"Since the last pull: {report.summary()}."
 
 
+def said_time(iso: str) -> str:
+    """"2026-12-02T07:17:42+00:00" as "2026-12-02 07:17 UTC" (pulls are stamped in UTC)."""
+    return f"{iso[:10]} {iso[11:16]} UTC"
+
+
 def changes_ui(paths: list[Path]) -> None:
     """Per loaded copy: when it was pulled, from where, and what the last pull changed."""
     for path in paths:
@@ -124,7 +129,8 @@ def changes_ui(paths: list[Path]) -> None:
         entry = copy.history[-1]
         report = pulled.Report.from_json(entry["report"])
         st.info(plain(f"{path.name}: {SOURCE_LABELS[copy.question.source]}, pull "
-                      f"{entry['pull']} at {entry['pulled_at']}. {summary(copy, report)}"))
+                      f"{entry['pull']} at {said_time(entry['pulled_at'])}. "
+                      f"{summary(copy, report)}"))
         st.caption(plain(pulled.TERMS[copy.question.source]))
         if entry["pull"] > 1 and (report.revised or report.deleted or report.new):
             with st.expander(f"What the last pull of {plain(path.name)} changed"):
