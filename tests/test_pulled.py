@@ -39,6 +39,14 @@ def test_changes_since_a_timestamp_revise_add_and_delete():
         {ID: "NGA4", "fatalities": "0", "timestamp": "22"}]
 
 
+def test_an_event_revised_then_deleted_is_deleted_and_an_added_then_deleted_is_not_new():
+    before = events(("1", "1", "10"), ("2", "2", "10"))
+    received = events(("1", "5", "20"), ("3", "0", "21"))
+    after, report = pulled.apply(before, received, {"1", "3"}, ID, complete=False)
+    assert report == Report(deleted=("1",))
+    assert list(after[ID]) == ["2"]
+
+
 def test_a_complete_answer_deletes_what_it_no_longer_holds():
     before = events(("1", "1", ""), ("2", "2", ""))
     after, report = pulled.apply(before, events(("2", "2", ""), ("3", "0", "")), set(), ID,

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -181,29 +182,39 @@ def apply(events: pd.DataFrame, received: pd.DataFrame, deleted: set[str], id_co
           complete: bool) -> tuple[pd.DataFrame, Report]:
     """The events after a pull, and what changed. `complete`: `received` is everything the
     source holds for the question (UCDP), so an id missing from it was deleted; else it
-    holds only what changed (ACLED since a timestamp) and `deleted` says what went."""
-    old = events.set_index(id_column, drop=False)
-    got = received.set_index(id_column, drop=False)
-    columns = list(dict.fromkeys([*old.columns, *got.columns]))
-    old, got = old.reindex(columns=columns, fill_value=""), got.reindex(columns=columns,
-                                                                       fill_value="")
-    gone = set(old.index) - set(got.index) if complete else deleted & set(old.index)
-    common = old.index.intersection(got.index)
-    revised = revisions(old.loc[common], got.loc[common])
-    new = [i for i in got.index if i not in old.index]
-    kept = old.drop(index=list(gone))
-    kept.update(got.loc[got.index.intersection(kept.index)])
-    after = pd.concat([kept, got.loc[new]]).reset_index(drop=True)
-    return after, Report(tuple(new), revised, tuple(i for i in old.index if i in gone))
+    holds only what changed (ACLED since a timestamp) and `deleted` says what went. The
+    copy keeps its order; a revised event stays where it was, new ones come last."""
+    columns = list(dict.fromkeys([*events.columns, *received.columns]))
+    old = events.reindex(columns=columns, fill_value="")
+    got = received.reindex(columns=columns, fill_value="")
+    old_ids = pd.Index(old[id_column].astype(object))
+    got_ids = pd.Index(got[id_column].astype(object))
+    # An event revised and then deleted between two pulls comes back in both answers.
+    got_gone = np.zeros(len(got_ids), bool) if complete else got_ids.isin(list(deleted))
+    got, got_ids = got[~got_gone], got_ids[~got_gone]
+    in_got, in_old = old_ids.isin(got_ids), got_ids.isin(old_ids)
+    gone = ~in_got if complete else old_ids.isin(list(deleted))
+    before = old[in_got].set_axis(old_ids[in_got]).sort_index()
+    revised = revisions(before, got[in_old].set_axis(got_ids[in_old]).sort_index())
+    after = pd.concat([old[~gone & ~in_got], got], ignore_index=True)
+    # Where each row goes: its place in the old copy, else after all of them.
+    place = old_ids.get_indexer(pd.Index(after[id_column].astype(object)))
+    place = np.where(place >= 0, place, len(old_ids) + np.arange(len(place)))
+    after = after.iloc[np.argsort(place, kind="stable")].reset_index(drop=True)
+    return after, Report(tuple(got_ids[~in_old]), revised, tuple(old_ids[gone]))
 
 
 def revisions(before: pd.DataFrame, after: pd.DataFrame) -> tuple[Revision, ...]:
+    """Each event whose fields differ, with every changed field (cell by cell in numpy:
+    reading cells one by one from a frame costs a millisecond each)."""
     compared = [c for c in before.columns if c not in BOOKKEEPING]
-    differs = before[compared].ne(after[compared])
-    changed = differs.any(axis=1)
-    return tuple(Revision(str(i), {c: (before.at[i, c], after.at[i, c])
-                                   for c in compared if differs.at[i, c]})
-                 for i in before.index[changed])
+    old = before[compared].astype(object).to_numpy()
+    new = after[compared].astype(object).to_numpy()
+    changes: dict[str, dict[str, tuple[str, str]]] = {}
+    for row, column in zip(*np.nonzero(old != new), strict=True):
+        changes.setdefault(str(before.index[row]), {})[compared[column]] = (
+            old[row, column], new[row, column])
+    return tuple(Revision(i, c) for i, c in changes.items())
 
 
 def record(copy: Copy | None, question: Question, id_column: str, events: pd.DataFrame,
