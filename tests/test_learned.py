@@ -163,7 +163,11 @@ SPLITS = [
 
 
 def blind(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows without their coordinates; place, admin-1, admin-2 and country kept."""
+    """The rows without their coordinates; place, admin-1, admin-2 and country kept as
+    the file wrote them (``frame`` is the CSV read as text, never a loaded table, whose
+    admin-1 may be the region holding the true point: a hint that leaks the answer)."""
+    assert "where_coordinates" in frame  # the raw UCDP columns
+    assert "admin1_source" not in frame
     return frame.drop(columns=["latitude", "longitude", "geom_wkt", "priogrid_gid"])
 
 
