@@ -154,6 +154,46 @@ def test_the_page_learns_a_coded_file_and_forgets_it(monkeypatch, write_csv):
     assert not {11.02, 11.61} & set(map_latitudes(at))
 
 
+def test_the_review_choices_name_learned_places_and_their_files(write_csv):
+    from dashboard.gazetteer import load_gazetteer
+    from dashboard.geocode import candidates
+
+    table = load_path(write_csv(CODED, "coded.csv"))
+    store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
+    learned = store.read_saved().learned
+    assert candidates("Qurzakawa village", load_gazetteer()).empty  # only learning knows it
+    (found,) = candidates("Qurzakawa village", load_gazetteer(), learned=learned).itertuples()
+    assert (found.learned_from, found.events, found.country) == ("coded.csv", 2, "Nigeria")
+    # A spelling the geocoder would not trust alone, offered for the user to judge.
+    assert candidates("Kurzakawa", load_gazetteer(), learned=learned)["events"].tolist() == [2]
+    bama = candidates("Bama", load_gazetteer(), learned=learned)
+    assert bama["learned_from"].iloc[0] == "coded.csv"  # the learned village first
+    assert bama["learned_from"].iloc[1:].isna().all()  # then the gazetteer's, as before
+    assert len(bama) > 1
+
+
+def test_the_review_panel_offers_learned_places_as_fixes(monkeypatch, write_csv):
+    coded = write_csv(CODED, "coded.csv")
+    # Two learned Kafr Murwaqs, 130 km apart, and a row naming neither region: the
+    # user's to decide.
+    uncoded = write_csv("event_id,date,place,country\nu1,2016-01-01,Kafr Murwaq,Nigeria\n",
+                        "uncoded.csv")
+    opened(monkeypatch, coded)
+    at = opened(monkeypatch, uncoded)
+    assert not at.exception
+    (label,) = [o for o in at.selectbox(key="review-place").options
+                if o.startswith("Kafr Murwaq")]
+    at.selectbox(key="review-place").select(label).run()
+    learned = [o for o in at.radio(key="review-pick").options if "learned from coded" in o]
+    assert len(learned) == 2
+    assert all("1 event;" in option for option in learned)
+    (adamawa,) = [o for o in learned if "10.300" in o]
+    at.radio(key="review-pick").set_value(adamawa).run()
+    at.button(key="review-save").click().run()
+    assert not at.exception
+    assert map_latitudes(opened(monkeypatch, uncoded)) == [10.30]
+
+
 # The splits: (file, learn to this year, score from the next), the share asked.
 SPLITS = [
     pytest.param("ucdp_ged_nigeria_hdx_v20_1.csv", 2015, 0.90, marks=pytest.mark.xfail(

@@ -682,9 +682,13 @@ def variants(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in texts if t.strip()))
 
 
-def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFrame:
-    """Every gazetteer entry a name could mean, in any country, biggest first: the
-    choices the review panel offers."""
+def candidates(place: str, gazetteer: Gazetteer, limit: int = 12,
+               learned: Learned = NO_LEARNED) -> pd.DataFrame:
+    """Every place a name could mean, in any country: the choices the review panel
+    offers. First the places learned from the user's coded files under that name or a
+    loose spelling of it (`learned_candidates`: their files and events say where they
+    came from), most events first; then the gazetteer's entries, biggest first.
+    ``learned_from`` is NA and ``events`` 0 for a gazetteer entry."""
     key = split_type_word(normalize_name(place))[0]
     found = gazetteer.entries[gazetteer.entries["key"] == key]
     found = found.assign(country=found["country_code"].astype(str).map(
@@ -694,11 +698,33 @@ def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFram
     # also "Palma"); each country's best of each kind, so a small town in the country
     # the user means is not crowded out by a dozen bigger namesakes elsewhere.
     alternate = found["name"].map(normalize_name) != key
-    return (found.assign(order=order, alternate=alternate)
-            .sort_values(["order", "alternate", "population"], ascending=[True, True, False])
-            .drop_duplicates(["kind", "country_code"]).head(limit)
-            [["name", "kind", "country", "country_code", "latitude", "longitude",
-              "population"]].reset_index(drop=True))
+    listed = (found.assign(order=order, alternate=alternate)
+              .sort_values(["order", "alternate", "population"], ascending=[True, True, False])
+              .drop_duplicates(["kind", "country_code"])
+              .assign(learned_from=pd.NA, events=0))
+    both = pd.concat([learned_candidates(key, gazetteer, learned), listed[CANDIDATE_COLUMNS]])
+    return both.head(limit)[CANDIDATE_COLUMNS].astype({"events": "int64"}).reset_index(
+        drop=True)
+
+
+CANDIDATE_COLUMNS = ["name", "kind", "country", "country_code", "latitude", "longitude",
+                     "population", "learned_from", "events"]
+
+
+def learned_candidates(key: str, gazetteer: Gazetteer, learned: Learned) -> pd.DataFrame:
+    """The learned places a folded name matches by key or loose key, most events first:
+    the user, not the geocoder, picks among them, so a spelling the geocoder would not
+    trust alone ("Kurzakawa" for a learned "Qurzakawa") is still worth offering."""
+    if not learned or not key:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    entries = learned.entries
+    loose = loose_key(key)
+    found = entries[(entries["key"] == key) | ((entries["loose"] == loose) & (loose != ""))]
+    found = found.assign(
+        exact=found["key"] == key, learned_from=found["files"],
+        country=found["country_code"].astype(str).map(gazetteer.country_name))
+    return found.sort_values(["exact", "events"], ascending=False, kind="stable")[
+        CANDIDATE_COLUMNS]
 
 
 REVIEW_REASONS = {
@@ -715,7 +741,10 @@ def needing_review(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFram
     as the country (unless the name is the country's), or found in several countries
     with nothing to choose between them.
     """
-    guessed = incidents["geo_method"].isin(["gazetteer"]) | incidents["geo_method"].isna()
+    # A learned place is a guess too: two learned villages of one name, and nothing in
+    # the row to choose between them, are the user's to decide.
+    guessed = incidents["geo_method"].isin(["gazetteer", "learned"]) | incidents[
+        "geo_method"].isna()
     precision = incidents["geo_precision"].astype("string")
     places = incidents["place"].dropna().unique()  # once per name, not per row
     is_country = {text: gazetteer.country_code(text.split(",")[0]) is not None

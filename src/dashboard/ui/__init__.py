@@ -45,4 +45,4 @@ def main() -> None:
     table_ui(period.selection)
     downloads_ui(period, loaded)
     compare_ui(period)
-    review_ui(loaded.data)
+    review_ui(loaded.data, loaded.saved.learned)
