@@ -196,8 +196,15 @@ def test_the_review_panel_offers_learned_places_as_fixes(monkeypatch, write_csv)
 
 # The splits: (file, learn to this year, score from the next), the share asked.
 SPLITS = [
+    # 89.1% measured (804 of 902). Of the 98 misses, 96 name villages no row to 2015
+    # names (71 placed at their LGA's point, 24 at a gazetteer namesake that is right
+    # more often than the LGA's point would be), and 2 a learned namesake in another
+    # state, rightly refused. No learned place is a near spelling of a missed village in
+    # its own LGA, and the learned median of an LGA's events is a worse point for it
+    # than the gazetteer's (101 of its 201 fallbacks within 25 km, not 128).
     pytest.param("ucdp_ged_nigeria_hdx_v20_1.csv", 2015, 0.90, marks=pytest.mark.xfail(
-        strict=True, reason="89.1% measured: the issue's 90% is not reached yet")),
+        strict=True, reason="89.1% measured: the misses are villages first named after "
+                            "2015, which no honest learning can know")),
     pytest.param("ucdp_ged_iraq_hdx_v19_1.csv", 2015, 0.97),
 ]
 
