@@ -26,7 +26,9 @@ with no country at all it is the country Niger. Namesakes far from the row's dis
 region are dropped, or ranked after the rest for a region the text names (see `rank`);
 a text that matches nothing, however spelled, may match a place one letter off near its
 district (`near_spellings`). The precision reported is the coarser of what matched and what the
-text named: a village placed by its district's town is `admin2`, not `place`. With no
+text named: a village placed by its district's town is `admin2`, not `place`; so is a town
+found for a later part of the text after an area the gazetteer lacks ("Muang district,
+Yala": the town of Yala, as the district, `place_texts`). With no
 country hint, a best candidate that ties with candidates in other countries is flagged
 ambiguous (Gao); so is one with an equal namesake in its own country that nothing in
 the row tells apart (two villages called Baga; see `ambiguous`).
@@ -591,25 +593,54 @@ def coarser(kind: pd.Series, level: pd.Series) -> pd.Series:
 def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     """The keys to look up for one query, in the order they are worth trusting."""
     parts, hint, region = read_place_tail(row, gazetteer)
-    texts = [(variant, "place") for part in parts
-             for alternative in ALTERNATIVES.split(part)
-             for variant in variants(alternative)]
-    texts += [(text, level) for text, level in ((row.admin2, "admin2"), (row.admin1, "admin1"))
+    texts = place_texts(parts)
+    texts += [(text, level, "place") for text, level in ((row.admin2, "admin2"),
+                                                          (row.admin1, "admin1"))
               if isinstance(text, str)]
     attempts = []
     # The row's own areas, as learned places keep theirs (`learned_misfit`).
     admins = (area_key(row.admin1), area_key(row.admin2))
-    for order, (text, level) in enumerate(texts):
+    for order, (text, level, carried) in enumerate(texts):
         folded = normalize_name(text)
         key, prefer = split_type_word(folded)
         village = key != folded and folded.rpartition(" ")[2] in VILLAGE_WORDS
         # "Bama district", "Nineveh governorate": the text names an area.
         area = key != folded and prefer != "place"
         if key:
+            named = coarsest(named_level(folded, key, prefer), carried)
             attempts.append((qid, order, key, prefer, level, hint, village, region, area,
-                             *admins, named_level(folded, key, prefer)))
+                             *admins, named))
     return attempts or [(qid, 0, "", None, "place", hint, False, region, False, *admins,
                          "place")]
+
+
+def place_texts(parts: list[str]) -> list[tuple[str, str, str]]:
+    """The place text's attempts in order (each part's alternatives and `variants`), each
+    as (text, "place", the level the earlier parts named).
+
+    The parts after the first say where it is ("Muang district, Yala": the district is
+    in Yala). Where the gazetteer lacks what an earlier part named, a later part places
+    the row, but no finer than the earlier part named (`named_level`, its finest
+    attempt's): at the town of Yala, as the district, admin2."""
+    texts, carried = [], "place"
+    for part in parts:
+        mine = [variant for alternative in ALTERNATIVES.split(part)
+                for variant in variants(alternative)]
+        texts += [(text, "place", carried) for text in mine]
+        levels = [named_level(folded, *split_type_word(folded))
+                  for folded in map(normalize_name, mine)]
+        carried = coarsest(carried, finest(levels)) if levels else carried
+    return texts
+
+
+def coarsest(first: str, second: str) -> str:
+    """The coarser of two precisions ("admin2" of "place" and "admin2")."""
+    return max(first, second, key=GEO_PRECISIONS.index)
+
+
+def finest(levels: list[str]) -> str:
+    """The finest of precisions ("place" of "admin1" and "place")."""
+    return min(levels, key=GEO_PRECISIONS.index)
 
 
 def named_level(folded: str, key: str, prefer: str | None) -> str:
