@@ -120,6 +120,41 @@ def test_the_commands_learn_list_and_forget(write_csv, tmp_path):
     assert "no file learned from" in missing.stderr
 
 
+def test_forgetting_leaves_nothing_behind(write_csv):
+    table = load_path(write_csv(CODED, "coded.csv"))
+    file = store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
+    assert [path.name for path in store.learned_folder().iterdir()] == [
+        f"{file['sha256']}.json"]
+    store.forget_learned(file["sha256"])
+    assert not list(store.learned_folder().iterdir())  # no lock file either
+
+
+def test_the_page_checks_a_file_that_teaches_nothing_once(monkeypatch, write_csv):
+    calls = []
+    learn = store.learn
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return learn(*args, **kwargs)
+
+    monkeypatch.setattr(store, "learn", counted)
+    at = opened(monkeypatch, write_csv(UNCODED, "uncoded.csv"))
+    at.run()
+    at.run()
+    assert not at.exception
+    assert calls == ["uncoded.csv"]
+
+
+def test_a_file_forgotten_on_the_page_is_not_learned_again_at_once(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(CODED, "coded.csv"))
+    (forget,) = [b for b in at.sidebar.button if b.key.startswith("forget-")]
+    forget.click().run()
+    assert not at.exception
+    assert not store.learned_files()
+    at.run()
+    assert not store.learned_files()
+
+
 def test_a_damaged_learned_file_is_set_aside_with_a_notice(write_csv):
     table = load_path(write_csv(CODED, "coded.csv"))
     store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
