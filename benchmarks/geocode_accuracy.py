@@ -9,8 +9,9 @@ from every UCDP file, geocode the Wikipedia list's rows in Iraq, Syria and Niger
 rows scored never teach.
 
 UCDP GED rows carry true coordinates: their place text (`where_coordinates`, with
-`country` and `adm_1` as hints) is geocoded as if the coordinates were missing and the
-result compared with UCDP's. The Wikipedia list has no coordinates: only how many rows
+`country`, `adm_1` and `adm_2` as hints, only as the file gives them: never the region
+`load_path` found around UCDP's point) is geocoded as if the coordinates were missing and
+the result compared with UCDP's. The Wikipedia list has no coordinates: only how many rows
 are placed, and how precisely, can be counted there: overall, and among the rows whose
 location text names a populated place (at place level) or an area (at that area's), told
 apart from the text itself (`read_location`).
@@ -47,12 +48,23 @@ WIKIPEDIA_FILE = "wikipedia_terrorist_incidents_1970_2019.csv"
 
 def geocode_blind(incidents: pd.DataFrame, learned: Learned = NO_LEARNED
                   ) -> tuple[pd.DataFrame, float]:
-    """Geocode as if the file had no coordinates; the result and the seconds it took."""
-    blind = incidents.assign(latitude=np.nan, longitude=np.nan, geo_precision=pd.NA,
-                             geo_method=pd.NA)
+    """Geocode as if the file had no coordinates, with only the admin-1 and admin-2 the
+    file itself gave (`as_the_file_gave`); the result and the seconds it took."""
+    blind = as_the_file_gave(incidents).assign(latitude=np.nan, longitude=np.nan,
+                                                geo_precision=pd.NA, geo_method=pd.NA)
     started = time.perf_counter()
     placed = geocode(blind, load_gazetteer(), learned=learned)
     return placed, time.perf_counter() - started
+
+
+def as_the_file_gave(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The rows with the admin-1 and admin-2 their file gave, and none where `load_path`
+    filled them in (`areas.ADMIN1_SOURCE`, `ADMIN2_SOURCE`): a UCDP row without `adm_1`
+    gets the region whose outline holds UCDP's true point, and geocoding with that as a
+    hint would let the answer guide the guess (412 Iraq rows)."""
+    return incidents.assign(
+        admin1=incidents["admin1"].where(incidents[ADMIN1_SOURCE] == FROM_FILE),
+        admin2=incidents["admin2"].where(incidents[ADMIN2_SOURCE] == FROM_FILE))
 
 
 def score_ucdp(path: Path) -> dict:
@@ -147,7 +159,7 @@ def score_cross_source(data: Path) -> pd.DataFrame:
     at place level without and with learned places (no truth: precision only)."""
     learned = Learned.from_frames([load_path(data / name).accepted for name in UCDP_FILES],
                                   UCDP_FILES)
-    listed = load_path(data / WIKIPEDIA_FILE).accepted
+    listed = without_pipeline_guesses(load_path(data / WIKIPEDIA_FILE).accepted)
     before, _ = geocode_blind(listed, NO_LEARNED)
     after, _ = geocode_blind(listed, learned)
     rows = []
@@ -168,11 +180,9 @@ def without_pipeline_guesses(incidents: pd.DataFrame) -> pd.DataFrame:
     """The rows as the file gave them: the list has no country, admin-1 or admin-2
     column, so what those hold after `load_path` is the pipeline's own first geocoding
     (the country the text named, the region holding that point). Geocoding again with
-    them as hints would let that answer decide this one."""
-    return incidents.assign(
-        country=pd.NA, country_code=pd.NA,
-        admin1=incidents["admin1"].where(incidents[ADMIN1_SOURCE] == FROM_FILE),
-        admin2=incidents["admin2"].where(incidents[ADMIN2_SOURCE] == FROM_FILE))
+    them as hints would let that answer decide this one (`geocode_blind` clears the
+    admin columns; the country is cleared here)."""
+    return incidents.assign(country=pd.NA, country_code=pd.NA)
 
 
 # What a location text names, for the Wikipedia bound (issue #12).

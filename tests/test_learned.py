@@ -120,6 +120,41 @@ def test_the_commands_learn_list_and_forget(write_csv, tmp_path):
     assert "no file learned from" in missing.stderr
 
 
+def test_forgetting_leaves_nothing_behind(write_csv):
+    table = load_path(write_csv(CODED, "coded.csv"))
+    file = store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
+    assert [path.name for path in store.learned_folder().iterdir()] == [
+        f"{file['sha256']}.json"]
+    store.forget_learned(file["sha256"])
+    assert not list(store.learned_folder().iterdir())  # no lock file either
+
+
+def test_the_page_checks_a_file_that_teaches_nothing_once(monkeypatch, write_csv):
+    calls = []
+    learn = store.learn
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return learn(*args, **kwargs)
+
+    monkeypatch.setattr(store, "learn", counted)
+    at = opened(monkeypatch, write_csv(UNCODED, "uncoded.csv"))
+    at.run()
+    at.run()
+    assert not at.exception
+    assert calls == ["uncoded.csv"]
+
+
+def test_a_file_forgotten_on_the_page_is_not_learned_again_at_once(monkeypatch, write_csv):
+    at = opened(monkeypatch, write_csv(CODED, "coded.csv"))
+    (forget,) = [b for b in at.sidebar.button if b.key.startswith("forget-")]
+    forget.click().run()
+    assert not at.exception
+    assert not store.learned_files()
+    at.run()
+    assert not store.learned_files()
+
+
 def test_a_damaged_learned_file_is_set_aside_with_a_notice(write_csv):
     table = load_path(write_csv(CODED, "coded.csv"))
     store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
@@ -154,16 +189,67 @@ def test_the_page_learns_a_coded_file_and_forgets_it(monkeypatch, write_csv):
     assert not {11.02, 11.61} & set(map_latitudes(at))
 
 
+def test_the_review_choices_name_learned_places_and_their_files(write_csv):
+    from dashboard.gazetteer import load_gazetteer
+    from dashboard.geocode import candidates
+
+    table = load_path(write_csv(CODED, "coded.csv"))
+    store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
+    learned = store.read_saved().learned
+    assert candidates("Qurzakawa village", load_gazetteer()).empty  # only learning knows it
+    (found,) = candidates("Qurzakawa village", load_gazetteer(), learned=learned).itertuples()
+    assert (found.learned_from, found.events, found.country) == ("coded.csv", 2, "Nigeria")
+    # A spelling the geocoder would not trust alone, offered for the user to judge.
+    assert candidates("Kurzakawa", load_gazetteer(), learned=learned)["events"].tolist() == [2]
+    bama = candidates("Bama", load_gazetteer(), learned=learned)
+    assert bama["learned_from"].iloc[0] == "coded.csv"  # the learned village first
+    assert bama["learned_from"].iloc[1:].isna().all()  # then the gazetteer's, as before
+    assert len(bama) > 1
+
+
+def test_the_review_panel_offers_learned_places_as_fixes(monkeypatch, write_csv):
+    coded = write_csv(CODED, "coded.csv")
+    # Two learned Kafr Murwaqs, 130 km apart, and a row naming neither region: the
+    # user's to decide.
+    uncoded = write_csv("event_id,date,place,country\nu1,2016-01-01,Kafr Murwaq,Nigeria\n",
+                        "uncoded.csv")
+    opened(monkeypatch, coded)
+    at = opened(monkeypatch, uncoded)
+    assert not at.exception
+    (label,) = [o for o in at.selectbox(key="review-place").options
+                if o.startswith("Kafr Murwaq")]
+    at.selectbox(key="review-place").select(label).run()
+    learned = [o for o in at.radio(key="review-pick").options if "learned from coded" in o]
+    assert len(learned) == 2
+    assert all("1 event;" in option for option in learned)
+    (adamawa,) = [o for o in learned if "10.300" in o]
+    at.radio(key="review-pick").set_value(adamawa).run()
+    at.button(key="review-save").click().run()
+    assert not at.exception
+    assert map_latitudes(opened(monkeypatch, uncoded)) == [10.30]
+
+
 # The issue's splits: (file, learn to this year, score from the next), the share asked.
 SPLITS = [
+    # 89.1% measured (804 of 902). Of the 98 misses, 96 name villages no row to 2015
+    # names (71 placed at their LGA's point, 24 at a gazetteer namesake that is right
+    # more often than the LGA's point would be), and 2 a learned namesake in another
+    # state, rightly refused. No learned place is a near spelling of a missed village in
+    # its own LGA, and the learned median of an LGA's events is a worse point for it
+    # than the gazetteer's (101 of its 201 fallbacks within 25 km, not 128).
     pytest.param("ucdp_ged_nigeria_hdx_v20_1.csv", 2015, 0.90, marks=pytest.mark.xfail(
-        strict=True, reason="89.1% measured: the issue's 90% is not reached yet")),
+        strict=True, reason="89.1% measured: the misses are villages first named after "
+                            "2015, which no honest learning can know")),
     pytest.param("ucdp_ged_iraq_hdx_v19_1.csv", 2015, 0.97),
 ]
 
 
 def blind(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows without their coordinates; place, admin-1, admin-2 and country kept."""
+    """The rows without their coordinates; place, admin-1, admin-2 and country kept as
+    the file wrote them (``frame`` is the CSV read as text, never a loaded table, whose
+    admin-1 may be the region holding the true point: a hint that leaks the answer)."""
+    assert "where_coordinates" in frame  # the raw UCDP columns
+    assert "admin1_source" not in frame
     return frame.drop(columns=["latitude", "longitude", "geom_wkt", "priogrid_gid"])
 
 

@@ -30,6 +30,7 @@ from dashboard.export import provenance, to_csv_bytes, to_geojson_bytes
 from dashboard.filters import FILTERS, Filter, Filters, Selection, apply_filters, unplaced_near
 from dashboard.gazetteer import load_gazetteer, normalize_name
 from dashboard.geocode import override_key
+from dashboard.learned import LEARN_ENV
 from dashboard.online import ATTRIBUTION, URL_ENV, USER_AGENT_ENV, configured
 from dashboard.remote import PullError
 from dashboard.schema import GEO_PRECISIONS, LAYOUT_SIGNATURES
@@ -289,10 +290,6 @@ def changes_command(args: argparse.Namespace) -> int:
         print(f"  revised {printable(revision.id)}: {changed}")
     for event in report.deleted:
         print(f"  deleted {printable(event)}")
-# `dashboard run --no-learn`: the page's "Learn places from this file" starts unticked.
-LEARN_ENV = "DASHBOARD_LEARN"
-
-
 def add_learning(commands, *loading: argparse.ArgumentParser) -> None:
     """`--no-learn` on the commands that load a file, and `dashboard learn`."""
     for command in loading:

@@ -26,7 +26,9 @@ with no country at all it is the country Niger. Namesakes far from the row's dis
 region are dropped, or ranked after the rest for a region the text names (see `rank`);
 a text that matches nothing, however spelled, may match a place one letter off near its
 district (`near_spellings`). The precision reported is the coarser of what matched and what the
-text named: a village placed by its district's town is `admin2`, not `place`. With no
+text named: a village placed by its district's town is `admin2`, not `place`; so is a town
+found for a later part of the text after an area the gazetteer lacks ("Muang district,
+Yala": the town of Yala, as the district, `place_texts`). With no
 country hint, a best candidate that ties with candidates in other countries is flagged
 ambiguous (Gao); so is one with an equal namesake in its own country that nothing in
 the row tells apart (two villages called Baga; see `ambiguous`).
@@ -591,25 +593,54 @@ def coarser(kind: pd.Series, level: pd.Series) -> pd.Series:
 def plan_attempts(qid: int, row, gazetteer: Gazetteer) -> list[tuple]:
     """The keys to look up for one query, in the order they are worth trusting."""
     parts, hint, region = read_place_tail(row, gazetteer)
-    texts = [(variant, "place") for part in parts
-             for alternative in ALTERNATIVES.split(part)
-             for variant in variants(alternative)]
-    texts += [(text, level) for text, level in ((row.admin2, "admin2"), (row.admin1, "admin1"))
+    texts = place_texts(parts)
+    texts += [(text, level, "place") for text, level in ((row.admin2, "admin2"),
+                                                          (row.admin1, "admin1"))
               if isinstance(text, str)]
     attempts = []
     # The row's own areas, as learned places keep theirs (`learned_misfit`).
     admins = (area_key(row.admin1), area_key(row.admin2))
-    for order, (text, level) in enumerate(texts):
+    for order, (text, level, carried) in enumerate(texts):
         folded = normalize_name(text)
         key, prefer = split_type_word(folded)
         village = key != folded and folded.rpartition(" ")[2] in VILLAGE_WORDS
         # "Bama district", "Nineveh governorate": the text names an area.
         area = key != folded and prefer != "place"
         if key:
+            named = coarsest(named_level(folded, key, prefer), carried)
             attempts.append((qid, order, key, prefer, level, hint, village, region, area,
-                             *admins, named_level(folded, key, prefer)))
+                             *admins, named))
     return attempts or [(qid, 0, "", None, "place", hint, False, region, False, *admins,
                          "place")]
+
+
+def place_texts(parts: list[str]) -> list[tuple[str, str, str]]:
+    """The place text's attempts in order (each part's alternatives and `variants`), each
+    as (text, "place", the level the earlier parts named).
+
+    The parts after the first say where it is ("Muang district, Yala": the district is
+    in Yala). Where the gazetteer lacks what an earlier part named, a later part places
+    the row, but no finer than the earlier part named (`named_level`, its finest
+    attempt's): at the town of Yala, as the district, admin2."""
+    texts, carried = [], "place"
+    for part in parts:
+        mine = [variant for alternative in ALTERNATIVES.split(part)
+                for variant in variants(alternative)]
+        texts += [(text, "place", carried) for text in mine]
+        levels = [named_level(folded, *split_type_word(folded))
+                  for folded in map(normalize_name, mine)]
+        carried = coarsest(carried, finest(levels)) if levels else carried
+    return texts
+
+
+def coarsest(first: str, second: str) -> str:
+    """The coarser of two precisions ("admin2" of "place" and "admin2")."""
+    return max(first, second, key=GEO_PRECISIONS.index)
+
+
+def finest(levels: list[str]) -> str:
+    """The finest of precisions ("place" of "admin1" and "place")."""
+    return min(levels, key=GEO_PRECISIONS.index)
 
 
 def named_level(folded: str, key: str, prefer: str | None) -> str:
@@ -682,9 +713,13 @@ def variants(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in texts if t.strip()))
 
 
-def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFrame:
-    """Every gazetteer entry a name could mean, in any country, biggest first: the
-    choices the review panel offers."""
+def candidates(place: str, gazetteer: Gazetteer, limit: int = 12,
+               learned: Learned = NO_LEARNED) -> pd.DataFrame:
+    """Every place a name could mean, in any country: the choices the review panel
+    offers. First the places learned from the user's coded files under that name or a
+    loose spelling of it (`learned_candidates`: their files and events say where they
+    came from), most events first; then the gazetteer's entries, biggest first.
+    ``learned_from`` is NA and ``events`` 0 for a gazetteer entry."""
     key = split_type_word(normalize_name(place))[0]
     found = gazetteer.entries[gazetteer.entries["key"] == key]
     found = found.assign(country=found["country_code"].astype(str).map(
@@ -694,11 +729,33 @@ def candidates(place: str, gazetteer: Gazetteer, limit: int = 12) -> pd.DataFram
     # also "Palma"); each country's best of each kind, so a small town in the country
     # the user means is not crowded out by a dozen bigger namesakes elsewhere.
     alternate = found["name"].map(normalize_name) != key
-    return (found.assign(order=order, alternate=alternate)
-            .sort_values(["order", "alternate", "population"], ascending=[True, True, False])
-            .drop_duplicates(["kind", "country_code"]).head(limit)
-            [["name", "kind", "country", "country_code", "latitude", "longitude",
-              "population"]].reset_index(drop=True))
+    listed = (found.assign(order=order, alternate=alternate)
+              .sort_values(["order", "alternate", "population"], ascending=[True, True, False])
+              .drop_duplicates(["kind", "country_code"])
+              .assign(learned_from=pd.NA, events=0))
+    both = pd.concat([learned_candidates(key, gazetteer, learned), listed[CANDIDATE_COLUMNS]])
+    return both.head(limit)[CANDIDATE_COLUMNS].astype({"events": "int64"}).reset_index(
+        drop=True)
+
+
+CANDIDATE_COLUMNS = ["name", "kind", "country", "country_code", "latitude", "longitude",
+                     "population", "learned_from", "events"]
+
+
+def learned_candidates(key: str, gazetteer: Gazetteer, learned: Learned) -> pd.DataFrame:
+    """The learned places a folded name matches by key or loose key, most events first:
+    the user, not the geocoder, picks among them, so a spelling the geocoder would not
+    trust alone ("Kurzakawa" for a learned "Qurzakawa") is still worth offering."""
+    if not learned or not key:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    entries = learned.entries
+    loose = loose_key(key)
+    found = entries[(entries["key"] == key) | ((entries["loose"] == loose) & (loose != ""))]
+    found = found.assign(
+        exact=found["key"] == key, learned_from=found["files"],
+        country=found["country_code"].astype(str).map(gazetteer.country_name))
+    return found.sort_values(["exact", "events"], ascending=False, kind="stable")[
+        CANDIDATE_COLUMNS]
 
 
 REVIEW_REASONS = {
@@ -715,7 +772,10 @@ def needing_review(incidents: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFram
     as the country (unless the name is the country's), or found in several countries
     with nothing to choose between them.
     """
-    guessed = incidents["geo_method"].isin(["gazetteer"]) | incidents["geo_method"].isna()
+    # A learned place is a guess too: two learned villages of one name, and nothing in
+    # the row to choose between them, are the user's to decide.
+    guessed = incidents["geo_method"].isin(["gazetteer", "learned"]) | incidents[
+        "geo_method"].isna()
     precision = incidents["geo_precision"].astype("string")
     places = incidents["place"].dropna().unique()  # once per name, not per row
     is_country = {text: gazetteer.country_code(text.split(",")[0]) is not None

@@ -31,6 +31,10 @@ import pandas as pd
 from dashboard.gazetteer import loose_key, normalize_name, skeleton, split_type_word
 from dashboard.geo import distance_km
 
+# `dashboard run --no-learn` sets it to "0": the page's "Learn places from this file"
+# starts unticked (`ui.learned`). Here, once, for both front doors.
+LEARN_ENV = "DASHBOARD_LEARN"
+
 # How the geocoder splits a place text into alternatives ("Tadmur/Palmyra town", "Al-Rai
 # (Choban Bey)"): each is learned under its own key, as each is looked up under its own.
 ALTERNATIVES = re.compile(r"[/()]")

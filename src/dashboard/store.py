@@ -456,9 +456,12 @@ def learn(digest: str, name: str, accepted: pd.DataFrame) -> dict | None:
     file = record(digest, name, points, int(teaching_rows(accepted).sum()))
     columns = {column: points[column].tolist() for column in POINT_COLUMNS}
     columns["events"] = [int(v) for v in columns["events"]]
+    # No lock: a learned file is named by its content's hash, so two writers write the
+    # same points (under the name each loaded it by), and the atomic replace leaves one
+    # whole file whichever comes last. A lock file per learned file stayed behind in
+    # learned/ after every forget.
     try:
-        with locked(path):
-            write_json_atomically(path, {**file, "points": columns})
+        write_json_atomically(path, {**file, "points": columns})
     except OSError as error:
         raise SaveError(f"could not save to {path}: {error.strerror or error}; "
                         "what was learned before is unchanged.") from error
@@ -480,8 +483,9 @@ def forget_learned(prefix: str) -> dict:
         raise LookupError(f"{said} has a SHA-256 starting {prefix!r}")
     path = learned_folder() / f"{matches[0]['sha256']}.json"
     try:
-        with locked(path):
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # one step; a learned file has no lock (see `learn`)
+        # The lock file an earlier version left beside it.
+        path.with_name(f".{path.name}.lock").unlink(missing_ok=True)
     except OSError as error:
         raise SaveError(f"could not forget {path}: {error.strerror or error}") from error
     return matches[0]

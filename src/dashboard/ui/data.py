@@ -17,6 +17,7 @@ from dashboard.dataset import SAMPLE_PATH, load_path, load_raw, unmapped
 from dashboard.export import to_csv_bytes
 from dashboard.gazetteer import load_gazetteer
 from dashboard.geocode import candidates
+from dashboard.learned import NO_LEARNED, Learned
 from dashboard.online import ATTRIBUTION, configured
 from dashboard.schema import Table
 from dashboard.sources import MAX_BYTES, LoaderError, RawTable, check_regular
@@ -159,7 +160,8 @@ def base_ui(path: Path, saved: store.Saved, online: bool, families: Families) ->
 
 def review_ui(data: caches.Data, fixes: store.Saved) -> None:
     """Names the geocoder could not place well; a fix is saved and used on every load.
-    The fixes in force are listed, with who saved each and when."""
+    The fixes in force are listed, with who saved each and when; the places learned from
+    the user's coded files are among the choices."""
     saved = st.session_state.pop(SAVED_FIX, None)
     if saved:
         st.success(saved)
@@ -174,16 +176,16 @@ def review_ui(data: caches.Data, fixes: store.Saved) -> None:
                   f"): {row.reason}, {plural(row.incidents, 'incident')}"
                   for row in pending.itertuples()]
         chosen = pending.iloc[labels.index(st.selectbox("Place name", labels, key="review-place"))]
-        fix = fix_ui(chosen["place"])
+        fix = fix_ui(chosen["place"], fixes.learned)
         if st.button("Save this fix", key="review-save", disabled=fix is None):
             save_fix(chosen, *fix)
 
 
-def fix_ui(place: str) -> tuple[float, float, str] | None:
-    """Where the user says ``place`` is: a gazetteer candidate, or typed coordinates."""
-    options = candidates(place, load_gazetteer())
-    choices = [f"{o.name}, {o.country} ({o.kind}; {o.latitude:.3f}, {o.longitude:.3f})"
-               for o in options.itertuples()] + [TYPE_COORDINATES]
+def fix_ui(place: str, learned: Learned = NO_LEARNED) -> tuple[float, float, str] | None:
+    """Where the user says ``place`` is: a learned place or a gazetteer candidate, or
+    typed coordinates."""
+    options = candidates(place, load_gazetteer(), learned=learned)
+    choices = [candidate_label(o) for o in options.itertuples()] + [TYPE_COORDINATES]
     pick = st.radio("Where is it?", choices, key="review-pick")
     if pick == TYPE_COORDINATES:
         return typed_fix(place)
@@ -213,6 +215,17 @@ def user_ui() -> str:
         if name := st.context.headers.get(USER_HEADER):
             return name
     return store.local_user()
+
+
+def candidate_label(option) -> str:
+    """A choice of the review panel: a learned place names its files and events (their
+    names from the user's files: radio labels are Markdown)."""
+    where = f"{option.latitude:.3f}, {option.longitude:.3f}"
+    if isinstance(option.learned_from, str):
+        return (f"{plain(option.name)}, {option.country} (learned from "
+                f"{plain(option.learned_from)}: {plural(int(option.events), 'event')}; "
+                f"{where})")
+    return f"{option.name}, {option.country} ({option.kind}; {where})"
 
 
 def save_fix(chosen: pd.Series, latitude: float, longitude: float, label: str) -> None:

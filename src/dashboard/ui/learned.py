@@ -8,12 +8,16 @@ import os
 import streamlit as st
 
 from dashboard import store
+from dashboard.learned import LEARN_ENV
 from dashboard.schema import Table
 from dashboard.ui.state import plain
 from dashboard.wording import plural
 
-# `dashboard run --no-learn` (cli.LEARN_ENV): the checkbox starts unticked.
-LEARN_ENV = "DASHBOARD_LEARN"
+# The digests of files this session need not offer to learn from again: they taught
+# nothing (no coordinates, none precise: `store.learn` would fold every row again on every
+# rerun to find that out), or the user forgot them (learning again at once would undo the
+# click). A file loaded again in a later session is checked again.
+SETTLED = "learn-settled"
 
 
 def learned_ui(tables: list[Table], saved: store.Saved) -> None:
@@ -43,16 +47,21 @@ def learned_ui(tables: list[Table], saved: store.Saved) -> None:
 
 def learn_tables(tables: list[Table], saved: store.Saved) -> bool:
     """Learn each loaded file not learned from yet; whether any taught something."""
-    known = {file["sha256"] for file in saved.learned.files}
+    settled = st.session_state.setdefault(SETTLED, set())
+    known = {file["sha256"] for file in saved.learned.files} | settled
     taught = False
     for table in tables:
         for file in table.files:
             if file["sha256"] in known or not file["sha256"]:
                 continue
             try:
-                taught |= store.learn(file["sha256"], file["name"], table.accepted) is not None
+                learned = store.learn(file["sha256"], file["name"], table.accepted)
             except store.SaveError as error:
                 st.sidebar.error(plain(error))
+                continue
+            taught |= learned is not None
+            if learned is None:
+                settled.add(file["sha256"])
     return taught
 
 
@@ -62,4 +71,5 @@ def forget(digest: str) -> None:
     except (LookupError, store.SaveError) as error:
         st.sidebar.error(plain(error))
         return
+    st.session_state.setdefault(SETTLED, set()).add(digest)
     st.rerun()
