@@ -38,10 +38,10 @@ def learned_ui(tables: list[Table], saved: store.Saved) -> None:
         if learn and learn_tables(tables, saved):
             st.rerun()
         for file in saved.learned.files:
-            left, right = st.columns([3, 1])
-            left.caption(plain(f"{file['name']}: {plural(int(file['rows']), 'row')}, "
-                               f"{plural(int(file['names']), 'name')}"))
-            if right.button("Forget", key=f"forget-{file['sha256']}"):
+            # One under the other: the sidebar is too narrow for a button beside the text.
+            st.caption(plain(f"{file['name']}: {plural(int(file['rows']), 'row')}, "
+                             f"{plural(int(file['names']), 'name')}"))
+            if st.button(f"Forget {plain(file['name'])}", key=f"forget-{file['sha256']}"):
                 forget(str(file["sha256"]))
 
 
