@@ -87,9 +87,19 @@ def stack(data: Path, servers: int, folder: Path):
                 sys.exit(f"deploy/stack did not start:\n{(folder / 'stack.out').read_text()}")
             time.sleep(0.5)
         yield json.loads((folder / "stack" / "stack.json").read_text())
+    except BaseException:
+        for log in sorted((folder / "stack" / "logs").glob("*.log")):  # what went wrong
+            print(f"--- {log.name}, last lines:", *log.read_text(errors="replace")
+                  .splitlines()[-15:], sep="\n", file=sys.stderr)
+        raise
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=120)
+        # SIGTERM, which the stack takes as Ctrl-C: a SIGINT is ignored by a process
+        # started in the background of a shell, as this script may be.
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
         out.close()
 
 
@@ -252,11 +262,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--servers", default="1,2")
+    parser.add_argument("--data", type=Path,
+                        help="a file benchmarks/synthetic.py wrote (else one is written)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        data = synthetic.write(Path(folder) / "incidents.csv", args.rows)
+        data = args.data or synthetic.write(Path(folder) / "incidents.csv", args.rows)
         incidents = load_path(data).accepted
         # Names no other country's name contains ("Niger" would also find "Nigeria").
         names = [n for n in synthetic.COUNTRIES
@@ -267,7 +279,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{args.sessions} sessions, {args.rows:,} rows, {args.rounds} rounds of a country "
+    print(f"{args.sessions} sessions, {len(incidents):,} rows, {args.rounds} rounds of a country "
           "picked and cleared by every session at once:")
     for r in results:
         print(f"  {r['servers']} server(s): to the new figures median {r['figures_median_s']:.2f}"
