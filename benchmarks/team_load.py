@@ -213,10 +213,13 @@ async def drive(up: dict, sessions: int, rounds: int, counts: dict[str, int], to
         await first.close()
     memory = {"after the first load": rss(up)}
     opened = []
-    for _ in range(sessions):  # one at a time: leastconn sees each one's connection
+    for number in range(sessions):  # one at a time: leastconn sees each one's connection
         session = Session(up["url"])
+        started = time.perf_counter()
         await session.open()
         opened.append(session)
+        print(f"session {number + 1} open on {session.server} in "
+              f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     spread: dict[str, int] = {}
     for session in opened:
         spread[session.server] = spread.get(session.server, 0) + 1
