@@ -4,19 +4,27 @@ server and on two.
     python benchmarks/team_load.py [--sessions 20] [--rows 100000] [--rounds 3] [--servers 1,2]
 
 For each number of servers, deploy/stack starts PostgreSQL, the servers and HAProxy (with
-sign-in); one headless Chromium opens the page in as many browser contexts as sessions
-(each its own cookies, so the proxy spreads them over the servers). Each round, every
-session picks a country in the Countries box at once, then clears it at once; a change
-is timed inside its page, from the key press to the Incidents figure showing the new
-count. Prints, per number of servers: how the sessions were spread, the median and 95th
-percentile of those times, and each server's memory (RSS of its Streamlit process)
-after loading and after the rounds. The browser runs on the same machine as the
-servers: on a 2-core machine it takes most of the CPU, which the times include.
+sign-in). The sessions are not browsers: each is a client of Streamlit's own protocol
+(protobuf `BackMsg`/`ForwardMsg` over the WebSocket `/_stcore/stream`, through the proxy
+with the sign-in and the sticky cookie), which sends what a browser sends when a widget
+changes (a `rerun_script` with the Countries box's new value) and reads what the server
+sends back, without drawing it. The sessions open one after another (the proxy gives each
+new one to the server with the fewest connections), then, each round, every session picks
+a country at once, then clears it at once. Each change is timed from the message leaving
+the client to the Incidents figure arriving with the new count ("figures"), and to the
+end of that run of the page ("run": the map, table and everything below sent too). Prints,
+per number of servers: how the sessions were spread, the median and 95th percentile of
+both times, and each server's memory (RSS of its Streamlit process) after the first
+load, with the sessions open and after the rounds. Client, proxy, servers and database
+share this machine; the clients only parse the messages, so nearly all the CPU is the
+servers'.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -26,32 +34,25 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import synthetic
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from test_browser import CHROMIUM, CHROMIUM_FLAGS, MAP_CANVAS, countries_box, free_port  # noqa: E402
+from test_browser import free_port  # noqa: E402
 
 from dashboard.dataset import load_path  # noqa: E402
 from dashboard.filters import Filters, apply_filters  # noqa: E402
 
 USER, PASSWORD = "analyst", "load test"
-# Set in the page just before the key press; the observer notes when the figure changes.
-WATCH = """want => new Promise(resolve => {
-  const started = performance.now();
-  const figure = () => [...document.querySelectorAll('[data-testid=stMetric]')]
-    .find(m => m.querySelector('label')?.innerText.trim() === 'Incidents')
-    ?.querySelector('[data-testid=stMetricValue]')?.innerText.trim();
-  window.__took = null;
-  const observer = new MutationObserver(() => {
-    if (figure() === want) { window.__took = performance.now() - started; observer.disconnect(); }
-  });
-  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
-  resolve();
-})"""
-TOOK = "() => window.__took"
+COOKIE = "DASHBOARD_SERVER"  # deploy/haproxy.cfg's sticky cookie
+FIGURE = "Incidents"
+COUNTRIES = "Countries"
 
 
 def resident_mb(group: int) -> float:
@@ -86,90 +87,176 @@ def stack(data: Path, servers: int, folder: Path):
                 sys.exit(f"deploy/stack did not start:\n{(folder / 'stack.out').read_text()}")
             time.sleep(0.5)
         yield json.loads((folder / "stack" / "stack.json").read_text())
+    except BaseException:
+        for log in sorted((folder / "stack" / "logs").glob("*.log")):  # what went wrong
+            print(f"--- {log.name}, last lines:", *log.read_text(errors="replace")
+                  .splitlines()[-15:], sep="\n", file=sys.stderr)
+        raise
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=120)
+        # SIGTERM, which the stack takes as Ctrl-C: a SIGINT is ignored by a process
+        # started in the background of a shell, as this script may be.
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
         out.close()
 
 
-def change_all(pages, wants: list[str], prepare, press) -> list[float]:
-    """On every page, one after another as fast as they take it: ``prepare`` (untimed),
-    then ``press``; then each page's time from its own press to its figure showing
-    ``wants``."""
-    for index, (page, want) in enumerate(zip(pages, wants, strict=True)):
-        prepare(page, index)
-        page.evaluate(WATCH, want)
-        press(page)
+class Session:
+    """One analyst's page, as the server sees it: a WebSocket session through the proxy
+    that sends widget changes and keeps what it needs of the answers (the figure, the
+    Countries box, the link)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.authorization = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        self.server = ""
+        self.query = ""
+        self.page = ""
+        self.countries: tuple[str, list[str]] | None = None  # widget id, its options
+        self.figure: str | None = None
+        self.want: str | None = None
+        self.shown = asyncio.Event()  # the figure reads `want`
+        self.finished = asyncio.Event()  # a run of the page ended
+        self.socket = None
+        self.reader: asyncio.Task | None = None
+
+    async def open(self, server: str | None = None) -> None:
+        """The page load: the proxy's first answer pins the session to a server (or the
+        one given), then the WebSocket and the first run."""
+        cookies = {COOKIE: server} if server else {}
+        if not server:
+            request = urllib.request.Request(self.url + "/", headers={
+                "Authorization": self.authorization})
+            answer = await asyncio.to_thread(urllib.request.urlopen, request, timeout=120)
+            for header in answer.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                cookies[name] = rest.split(";")[0]
+            answer.close()
+        self.server = cookies[COOKIE]
+        self.socket = await connect(
+            self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+            max_size=None, open_timeout=120, ping_interval=None,
+            additional_headers={"Authorization": self.authorization, "Origin": self.url,
+                                "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        self.reader = asyncio.create_task(self.read())
+        await self.run([])
+        await asyncio.wait_for(self.finished.wait(), 600)
+
+    async def read(self) -> None:
+        async for data in self.socket:
+            message = ForwardMsg.FromString(data)
+            kind = message.WhichOneof("type")
+            if kind == "new_session":
+                self.page = message.new_session.page_script_hash
+            elif kind == "page_info_changed":
+                self.query = message.page_info_changed.query_string
+            elif kind == "script_finished":
+                self.finished.set()
+            elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                element = message.delta.new_element
+                shown = element.WhichOneof("type")
+                if shown == "metric" and element.metric.label == FIGURE:
+                    self.figure = element.metric.body
+                    if self.figure == self.want:
+                        self.shown.set()
+                elif shown == "multiselect" and element.multiselect.label == COUNTRIES:
+                    self.countries = (element.multiselect.id,
+                                      list(element.multiselect.options))
+
+    async def run(self, countries: list[str]) -> None:
+        """What the browser sends when the Countries box changes: a rerun with it."""
+        message = BackMsg()
+        state = message.rerun_script
+        state.query_string = self.query
+        state.page_script_hash = self.page
+        if self.countries is not None:
+            widget = state.widget_states.widgets.add()
+            widget.id = self.countries[0]
+            options = self.countries[1]
+            widget.string_array_value.data.extend(
+                next(o for o in options if o.startswith(f"{name} (")) for name in countries)
+        self.finished.clear()
+        await self.socket.send(message.SerializeToString())
+
+    async def change(self, countries: list[str], want: str) -> tuple[float, float]:
+        """Seconds from the change leaving to the figure reading ``want``, and to the end
+        of that run."""
+        self.want = want
+        self.shown.clear()
+        started = time.perf_counter()
+        await self.run(countries)
+        await asyncio.wait_for(self.shown.wait(), 600)
+        figures = time.perf_counter() - started
+        await asyncio.wait_for(self.finished.wait(), 600)
+        return figures, time.perf_counter() - started
+
+    async def close(self) -> None:
+        await self.socket.close()
+        if self.reader is not None:
+            with contextlib.suppress(Exception):
+                await self.reader
+
+
+def rss(up: dict) -> dict[str, float]:
+    return {s["name"]: resident_mb(s["pid"]) for s in up["servers"]}
+
+
+async def drive(up: dict, sessions: int, rounds: int, counts: dict[str, int], total: int
+                ) -> tuple[dict, list[tuple[float, float]], dict]:
+    # One session loads the file on every server first (the snapshot folder is shared,
+    # so the second reads the first's snapshot), as a desk's morning would.
+    for server in up["servers"]:
+        first = Session(up["url"])
+        await first.open(server["name"])
+        await first.close()
+    memory = {"after the first load": rss(up)}
+    opened = []
+    for number in range(sessions):  # one at a time: leastconn sees each one's connection
+        session = Session(up["url"])
+        started = time.perf_counter()
+        await session.open()
+        opened.append(session)
+        print(f"session {number + 1} open on {session.server} in "
+              f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    spread: dict[str, int] = {}
+    for session in opened:
+        spread[session.server] = spread.get(session.server, 0) + 1
+    memory["with the sessions open"] = rss(up)
+    names = list(counts)
     took = []
-    for page in pages:
-        page.wait_for_function(TOOK, timeout=300_000)
-        took.append(page.evaluate(TOOK) / 1000)
-    return took
+    for round_ in range(rounds):
+        chosen = [names[(i + round_) % len(names)] for i in range(sessions)]
+        took += await asyncio.gather(*(s.change([name], f"{counts[name]:,}")
+                                       for s, name in zip(opened, chosen, strict=True)))
+        took += await asyncio.gather(*(s.change([], f"{total:,}") for s in opened))
+    for session in opened:
+        await session.close()
+    return spread, took, memory
 
 
-def typed(names: list[str]):
-    def prepare(page, index: int) -> None:
-        countries_box(page).click()
-        page.keyboard.type(names[index])
-    return prepare
-
-
-def enter(page) -> None:
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")  # the open list would cover the box's buttons
-
-
-def clear(page) -> None:
-    countries_box(page).get_by_role("button", name="Clear all").click()
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[round(share * (len(ordered) - 1))]
 
 
 def run(data: Path, servers: int, sessions: int, rounds: int, counts: dict[str, int],
         total: int) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    names = list(counts)
-    with tempfile.TemporaryDirectory() as folder, stack(data, servers, Path(folder)) as up, \
-            sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        credentials = {"username": USER, "password": PASSWORD}
-        # One session loads the file on every server first (the snapshot folder is
-        # shared, so the second reads the first's snapshot), as a desk's morning would.
-        for server in up["servers"]:
-            context = browser.new_context(http_credentials=credentials)
-            context.add_cookies([{"name": "DASHBOARD_SERVER", "value": server["name"],
-                                  "url": up["url"]}])
-            page = context.new_page()
-            page.goto(up["url"])
-            page.wait_for_selector(MAP_CANVAS, timeout=600_000)
-            context.close()
-        loaded = {s["name"]: resident_mb(s["pid"]) for s in up["servers"]}
-
-        contexts = [browser.new_context(http_credentials=credentials,
-                                        viewport={"width": 1400, "height": 1000})
-                    for _ in range(sessions)]
-        pages = []
-        for context in contexts:  # one at a time: leastconn sees each one's connection
-            page = context.new_page()
-            page.goto(up["url"])
-            page.wait_for_selector(MAP_CANVAS, timeout=600_000)
-            pages.append(page)
-        spread: dict[str, int] = {}
-        for context in contexts:
-            (name,) = [c["value"] for c in context.cookies() if c["name"] == "DASHBOARD_SERVER"]
-            spread[name] = spread.get(name, 0) + 1
-
-        took = []
-        for round_ in range(rounds):
-            chosen = [names[(i + round_) % len(names)] for i in range(sessions)]
-            took += change_all(pages, [f"{counts[n]:,}" for n in chosen], typed(chosen), enter)
-            took += change_all(pages, [f"{total:,}"] * sessions, lambda *_: None, clear)
-        after = {s["name"]: resident_mb(s["pid"]) for s in up["servers"]}
-        browser.close()
-    took.sort()
+    with tempfile.TemporaryDirectory() as folder, stack(data, servers, Path(folder)) as up:
+        started = time.perf_counter()
+        spread, took, memory = asyncio.run(drive(up, sessions, rounds, counts, total))
+        memory["after the rounds"] = rss(up)
+        seconds = time.perf_counter() - started
+    figures = [f for f, _ in took]
+    runs = [r for _, r in took]
     return {"servers": servers, "sessions": sessions, "changes": len(took),
-            "spread": spread, "median_s": round(statistics.median(took), 2),
-            "p95_s": round(took[int(0.95 * (len(took) - 1))], 2),
-            "rss_after_load_mb": loaded, "rss_after_rounds_mb": after}
+            "spread": spread,
+            "figures_median_s": round(statistics.median(figures), 2),
+            "figures_p95_s": round(percentile(figures, 0.95), 2),
+            "run_median_s": round(statistics.median(runs), 2),
+            "run_p95_s": round(percentile(runs, 0.95), 2),
+            "rss_mb": memory, "wall_s": round(seconds)}
 
 
 def main() -> None:
@@ -178,11 +265,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--servers", default="1,2")
+    parser.add_argument("--data", type=Path,
+                        help="a file benchmarks/synthetic.py wrote (else one is written)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        data = synthetic.write(Path(folder) / "incidents.csv", args.rows)
+        data = args.data or synthetic.write(Path(folder) / "incidents.csv", args.rows)
         incidents = load_path(data).accepted
         # Names no other country's name contains ("Niger" would also find "Nigeria").
         names = [n for n in synthetic.COUNTRIES
@@ -193,12 +282,14 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{args.sessions} sessions, {args.rows:,} rows, filter change to new figures:")
+    print(f"{args.sessions} sessions, {len(incidents):,} rows, {args.rounds} rounds of a country "
+          "picked and cleared by every session at once:")
     for r in results:
-        print(f"  {r['servers']} server(s): median {r['median_s']:.2f} s, 95th percentile "
-              f"{r['p95_s']:.2f} s over {r['changes']} changes; sessions per server "
-              f"{r['spread']}; RSS after loading {r['rss_after_load_mb']} MB, after the "
-              f"rounds {r['rss_after_rounds_mb']} MB")
+        print(f"  {r['servers']} server(s): to the new figures median {r['figures_median_s']:.2f}"
+              f" s, 95th percentile {r['figures_p95_s']:.2f} s; to the end of the run median "
+              f"{r['run_median_s']:.2f} s, 95th percentile {r['run_p95_s']:.2f} s; over "
+              f"{r['changes']} changes; sessions per server {r['spread']}; RSS per server "
+              f"(MB) {r['rss_mb']}")
 
 
 if __name__ == "__main__":

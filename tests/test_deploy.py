@@ -17,6 +17,7 @@ from base64 import b64encode
 from glob import glob
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from test_browser import (
@@ -28,6 +29,7 @@ from test_browser import (
     free_port,
     metric,
     pytestmark,
+    settle,
 )
 
 from dashboard.dataset import load_path
@@ -158,6 +160,153 @@ def test_sign_in_through_the_proxy_and_the_page_knows_who(stack, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "team-signed-in.png", full_page=True)
     context.close()
+
+
+# The bundled sample's one place to review: Tabankort (Mali) is placed only at its country.
+REVIEWED, REVIEWED_COUNTRY = "Tabankort", "ML"
+
+
+def on_server(browser, stack, number: int):
+    """A signed-in page pinned to the stack's server ``number`` by the proxy's cookie."""
+    context = signed_in(browser, accept_downloads=True)
+    context.add_cookies([{"name": COOKIE, "value": stack["servers"][number]["name"],
+                          "url": stack["url"]}])
+    return context, context.new_page()
+
+
+def opened(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(MAP_CANVAS, timeout=120_000)
+    settle(page)
+
+
+def expander(page, title: str):
+    return page.get_by_test_id("stExpander").filter(has_text=title)
+
+
+def type_a_fix(page, latitude: str, longitude: str) -> None:
+    """In the review panel: the sample's one place, typed coordinates (the gazetteer
+    offers no candidate for it)."""
+    review = expander(page, "Places to review")
+    if not review.get_by_label("Latitude").is_visible():  # a click on an open one shuts it
+        review.get_by_text("Places to review").click()
+    expect(review.get_by_test_id("stDataFrame").locator("table")).to_contain_text(REVIEWED)
+    for label, value in (("Latitude", latitude), ("Longitude", longitude)):
+        review.get_by_label(label).fill(value)
+        review.get_by_label(label).press("Enter")
+        settle(page)
+
+
+def rerun(page) -> None:
+    """Streamlit's own shortcut: the session runs the page again, as any click would."""
+    page.locator("body").press("r")
+    settle(page)
+
+
+def fixes(stack) -> list[dict]:
+    """`dashboard fix --list --json` against the stack's database: what the store holds."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "dashboard", "fix", "--list", "--json"],
+        env={**os.environ, "DASHBOARD_DATABASE_URL": stack["database_url"]},
+        capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(listed.stdout)
+
+
+def forget_the_fix(stack) -> None:
+    """Leave the store as the module found it (none saved is fine: a test failed first)."""
+    subprocess.run([sys.executable, "-m", "dashboard", "fix", "--remove", REVIEWED,
+                    "--country", REVIEWED_COUNTRY],
+                   env={**os.environ, "DASHBOARD_DATABASE_URL": stack["database_url"]},
+                   capture_output=True, timeout=120)
+
+
+def postgres(stack, action: str) -> None:
+    """Stop or start the stack's own PostgreSQL under its running servers."""
+    control = stack["postgres"]
+    prefix = ["runuser", "-u", control["user"], "--"] if control["user"] else []
+    subprocess.run([*prefix, *control[action]], check=True, capture_output=True,
+                   timeout=120)
+
+
+def test_a_fix_saved_on_one_server_is_shown_on_the_other(stack, browser, tmp_path):
+    assert fixes(stack) == []
+    other, there = on_server(browser, stack, 1)
+    opened(there, f"{stack['url']}/?country=Mali")
+    expect(expander(there, "Places to review")).to_be_visible()
+    expect(expander(there, "Saved fixes")).to_have_count(0)
+
+    one, here = on_server(browser, stack, 0)
+    opened(here, stack["url"])
+    try:
+        type_a_fix(here, "16.0", "0.4")
+        here.get_by_role("button", name="Save this fix").click()
+        expect(here.get_by_text(f"Saved: {REVIEWED} at 16.00000, 0.40000")).to_be_visible(
+            timeout=60_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        here.screenshot(path=ARTIFACTS / "team-fix-saved-on-app1.png")
+
+        # The other server's session, at its next run: the fix is in force there.
+        rerun(there)
+        saved = expander(there, "Saved fixes")
+        expect(saved).to_be_visible(timeout=60_000)
+        expect(expander(there, "Places to review")).to_have_count(0)
+        saved.get_by_text("Saved fixes").click()
+        listed = saved.get_by_test_id("stDataFrame").locator("table")
+        expect(listed).to_contain_text(REVIEWED, timeout=30_000)
+        expect(listed).to_contain_text(USER)
+        there.screenshot(path=ARTIFACTS / "team-fix-shown-on-app2.png")
+        # Its rows are placed by the fix: what that session downloads says so.
+        with there.expect_download() as download:
+            there.get_by_role("button", name="rows as CSV").click()
+        rows = pd.read_csv(download.value.path())
+        (row,) = rows[rows["place"] == REVIEWED].itertuples()
+        assert (row.geo_method, row.latitude, row.longitude) == ("manual", 16.0, 0.4)
+        # Each stayed on its own server all along.
+        assert (pinned(one), pinned(other)) == tuple(s["name"] for s in stack["servers"])
+    finally:
+        forget_the_fix(stack)
+        one.close()
+        other.close()
+
+
+def test_a_fix_saved_while_the_database_is_down_is_refused_and_saved_once_it_is_back(
+        stack, browser):
+    context, page = on_server(browser, stack, 0)
+    opened(page, stack["url"])
+    incidents = metric(page, "Incidents")
+    type_a_fix(page, "16.0", "0.4")
+    postgres(stack, "stop")
+    try:
+        page.get_by_role("button", name="Save this fix").click()
+        refused = page.get_by_text("not saved: the shared store")
+        expect(refused).to_be_visible(timeout=60_000)
+        said = refused.inner_text().strip()
+        assert "\n" not in said
+        assert said.startswith("not saved: the shared store at 127.0.0.1:")
+        assert "unreachable" in said
+        assert stack["database_url"].split(":")[2].split("@")[0] not in said  # no password
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "team-fix-refused-database-down.png")
+        # The page keeps serving what it last read, and says the store is not there.
+        rerun(page)
+        assert metric(page, "Incidents") == incidents
+        expect(page.get_by_test_id("stSidebar").get_by_text("could not be read")).to_be_visible()
+        expect(expander(page, "Places to review")).to_be_visible()
+    finally:
+        postgres(stack, "start")
+    try:
+        assert fixes(stack) == []  # nothing half-written
+        # The same servers, not restarted: the same click saves now.
+        type_a_fix(page, "16.0", "0.4")
+        page.get_by_role("button", name="Save this fix").click()
+        expect(page.get_by_text(f"Saved: {REVIEWED} at 16.00000, 0.40000")).to_be_visible(
+            timeout=60_000)
+        (fix,) = fixes(stack)
+        assert (fix["place"], fix["by"]) == (REVIEWED, USER)
+        page.screenshot(path=ARTIFACTS / "team-fix-saved-database-back.png")
+    finally:
+        forget_the_fix(stack)
+        context.close()
 
 
 def test_a_session_moves_to_the_other_server_when_its_own_dies_and_keeps_its_view(

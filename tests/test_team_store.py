@@ -362,3 +362,48 @@ def test_the_proxys_user_header_is_trusted_only_in_team_mode(monkeypatch, team_m
     monkeypatch.setattr(st, "context", SignedIn(st.context, "ana@desk"))
     at = AppTest.from_function(signer).run()
     assert [m.value for m in at.markdown] == ["ana@desk" if team_mode else store.local_user()]
+
+
+# Made-up names (no gazetteer has them): only a learned file can place them.
+CODED = ("event_id,date,place,country,admin1,admin2,latitude,longitude\n"
+         "c1,2015-01-01,Qurzakawa village,Nigeria,Borno,Konduga,11.61,13.42\n"
+         "c2,2015-01-02,Qurzakawa village,Nigeria,Borno,Konduga,11.62,13.41\n")
+UNCODED = ("event_id,date,place,country,admin1,admin2\n"
+           "u1,2016-01-01,Qurzakawa village,Nigeria,Borno,Konduga\n")
+
+
+def test_places_learned_on_one_server_place_names_on_another(team, write_csv, tmp_path,
+                                                            monkeypatch):
+    coded = write_csv(CODED, "coded.csv")
+    assert "learned 1 place name" in dashboard("learn", str(coded)).stdout
+    # Another process, with a home of its own: the learned places are in the store only.
+    monkeypatch.setenv(store.HOME_ENV, str(tmp_path / "elsewhere"))
+    out = tmp_path / "placed.csv"
+    dashboard("geocode", str(write_csv(UNCODED, "uncoded.csv")), "-o", str(out), "--no-learn")
+    row = pd.read_csv(out).iloc[0]
+    assert row["geo_method"] == "learned"
+    assert abs(row["latitude"] - 11.615) < 0.01  # the median of its two points
+    assert not (tmp_path / "elsewhere" / store.LEARNED_FOLDER).exists()
+    (listed,) = json.loads(dashboard("learn", "--list", "--json").stdout)
+    assert (listed["name"], listed["rows"]) == ("coded.csv", 2)
+    assert "learned from already" in dashboard("learn", str(coded)).stdout  # once per file
+
+    database.last_reads.clear()  # as a new server process would
+    assert [f["name"] for f in store.read_saved().learned.files] == ["coded.csv"]
+    dashboard("learn", "--forget", listed["sha256"][:12])
+    assert json.loads(dashboard("learn", "--list", "--json").stdout) == []
+    assert not store.read_saved().learned  # this process sees it at its next read
+
+
+def test_learning_while_the_store_is_down_is_refused_and_keeps_nothing(team, cluster,
+                                                                      write_csv):
+    table = dataset.load_path(write_csv(CODED, "coded.csv"))
+    cluster.stop()
+    try:
+        with pytest.raises(store.SaveError, match=r"^not saved: the shared store at "):
+            store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
+    finally:
+        cluster.start()
+    assert not store.read_saved().learned
+    assert store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)
+    assert [f["name"] for f in store.learned_files()] == ["coded.csv"]

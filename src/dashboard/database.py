@@ -35,7 +35,16 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 
 from dashboard.online import Answer, kept_answer
-from dashboard.store import KINDS, NOTHING_SAVED, Saved, SaveError, refiled
+from dashboard.store import (
+    KINDS,
+    LEARNED_KIND,
+    NOTHING_SAVED,
+    Saved,
+    SaveError,
+    is_learned_file,
+    learned_from,
+    refiled,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +171,32 @@ class Database:
             raise self.not_saved(error) from None
         return bool(gone)
 
+    def knows(self, digest: str) -> bool:
+        """Whether this file was learned from; unreachable: False, and learning it says
+        the store is down."""
+        try:
+            with self.connected() as connection:
+                return connection.execute(
+                    "SELECT 1 FROM entries WHERE kind = %s AND key = %s",
+                    (LEARNED_KIND, digest)).fetchone() is not None
+        except (psycopg.Error, NewerSchema):
+            return False
+
+    def learn(self, digest: str, value: dict) -> bool:
+        """One entry per file learned from, written once: a second server learning the
+        same file at once keeps the first's."""
+        try:
+            with self.connected() as connection:
+                kept = connection.execute(
+                    "INSERT INTO entries (kind, key, value, made_at) VALUES (%s, %s, %s, now()) "
+                    "ON CONFLICT (kind, key) DO NOTHING", (LEARNED_KIND, digest, Jsonb(value))
+                ).rowcount
+                if kept:
+                    bump(connection)
+        except (psycopg.Error, NewerSchema) as error:
+            raise self.not_saved(error) from None
+        return bool(kept)
+
     def not_saved(self, error: Exception) -> SaveError:
         if isinstance(error, NewerSchema):
             problem = str(error)
@@ -192,8 +227,15 @@ class Database:
 
     def saved_from(self, rows: list[tuple]) -> Saved:
         found: dict[str, dict] = {kind: {} for kind in KINDS}
+        learned: dict[str, dict] = {}
         unusable = 0
         for kind, key, value, by, at in rows:
+            if kind == LEARNED_KIND:
+                if is_learned_file(value) and value["sha256"] == key:
+                    learned[key] = value
+                else:
+                    unusable += 1
+                continue
             if kind not in KINDS:  # saved by a newer dashboard that knows more kinds
                 continue
             if KINDS[kind].signed and isinstance(value, dict) and by is not None:
@@ -202,13 +244,16 @@ class Database:
                 found[kind][key] = value
             else:
                 unusable += 1
+        # Learned files in the order of their SHA-256, as the files' folder lists them.
+        places = learned_from([learned[key] for key in sorted(learned)])
         if not unusable:
-            return Saved(**{**found, "fixes": refiled(found["fixes"])},
+            return Saved(**{**found, "fixes": refiled(found["fixes"])}, learned=places,
                          read_well=frozenset({NOTICE}))
         notice = (f"{unusable} entries in the shared store at {self.where} are not laid out "
                   "as this dashboard saves them and are not used.")
         log.warning("%s", notice)
-        return Saved(**{**found, "fixes": refiled(found["fixes"])}, notices={NOTICE: notice})
+        return Saved(**{**found, "fixes": refiled(found["fixes"])}, learned=places,
+                     notices={NOTICE: notice})
 
     def stale(self, error: Exception) -> Saved:
         """The last good read, with a notice that the store could not be read."""

@@ -21,7 +21,6 @@ never into state shared by every session of the server.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import fcntl
 import getpass
@@ -180,10 +179,14 @@ class Kind(NamedTuple):
 
 
 # Each kind under the name of its field of `Saved`. The shared store keeps them all in one
-# table, by this name: the learned places of issue #12 become one more kind here (and one
-# more field of Saved), in both backends, with no new table.
+# table, by this name, with no new table for a new kind.
 KINDS = {"fixes": Kind(OVERRIDES_FILE, is_fixes, signed=True),
          "mappings": Kind(MAPPINGS_FILE, is_mappings)}
+# The learned places: one entry per file learned from (its record and points, by its
+# SHA-256), as a file of their own in `learned_folder()` or rows of this kind in the
+# shared store's table. Not among KINDS: an entry is written once and read whole into
+# `Saved.learned`, never merged into one file of entries.
+LEARNED_KIND = "learned"
 
 
 def save_mapping(columns, mapping: dict[str, str]) -> str | None:
@@ -305,15 +308,8 @@ NOTHING_SAVED = Saved()
 
 def read_saved() -> Saved:
     """The user's fixes, mappings and learned places, with notices of anything that could
-    not be read. Learned places are files under `home()` in either store (not shared
-    with a team yet)."""
-    saved, learned = backend().read(), read_learned()
-    return dataclasses.replace(
-        saved, learned=learned.learned,
-        notices={**saved.notices, **{name: read.notice for name, read in learned.reads.items()
-                                     if read.notice}},
-        read_well=saved.read_well | {name for name, read in learned.reads.items()
-                                     if read.read_well})
+    not be read."""
+    return backend().read()
 
 
 class AnswerCache(Protocol):
@@ -339,7 +335,17 @@ class Backend(Protocol):
         ...
 
     def remove(self, kind: str, key: str) -> bool:
-        """Remove one entry (False: there was none), or raise SaveError."""
+        """Remove one entry (False: there was none), or raise SaveError; ``kind`` may be
+        `LEARNED_KIND` (a file learned from, by its SHA-256)."""
+        ...
+
+    def knows(self, digest: str) -> bool:
+        """Whether the file with this SHA-256 was learned from."""
+        ...
+
+    def learn(self, digest: str, value: dict) -> bool:
+        """Keep a learned file (its record and points) unless one with this SHA-256 is
+        kept already (False); raises SaveError."""
         ...
 
     def answer_cache(self) -> AnswerCache:
@@ -368,7 +374,10 @@ class Files:
         reads = {kind.file: read_json(self.folder / kind.file, {}, kind.valid)
                  for kind in KINDS.values()}
         values = {name: reads[kind.file].value for name, kind in KINDS.items()}
+        learned = read_learned(self.folder / LEARNED_FOLDER)
+        reads.update(learned.reads)
         return Saved(**{**values, "fixes": refiled(values["fixes"])},
+                     learned=learned.learned,
                      notices={name: read.notice for name, read in reads.items()
                               if read.notice},
                      read_well=frozenset(name for name, read in reads.items()
@@ -378,7 +387,35 @@ class Files:
         return update(self.folder / KINDS[kind].file, KINDS[kind].valid, key, value)
 
     def remove(self, kind: str, key: str) -> bool:
+        if kind == LEARNED_KIND:
+            path = self.folder / LEARNED_FOLDER / f"{key}.json"
+            try:
+                there = path.exists()
+                path.unlink(missing_ok=True)  # one step; a learned file has no lock (`learn`)
+                # The lock file an earlier version left beside it.
+                path.with_name(f".{path.name}.lock").unlink(missing_ok=True)
+            except OSError as error:
+                raise SaveError(f"could not forget {path}: {error.strerror or error}"
+                                ) from error
+            return there
         return forget(self.folder / KINDS[kind].file, KINDS[kind].valid, key)
+
+    def knows(self, digest: str) -> bool:
+        return (self.folder / LEARNED_FOLDER / f"{digest}.json").exists()
+
+    def learn(self, digest: str, value: dict) -> bool:
+        path = self.folder / LEARNED_FOLDER / f"{digest}.json"
+        # No lock: a learned file is named by its content's hash, so two writers write the
+        # same points, and the atomic replace leaves one whole file whichever comes last.
+        # (A lock file per learned file stayed behind in learned/ after every forget.)
+        if path.exists():
+            return False
+        try:
+            write_json_atomically(path, value)
+        except OSError as error:
+            raise SaveError(f"could not save to {path}: {error.strerror or error}; "
+                            "what was learned before is unchanged.") from error
+        return True
 
     def answer_cache(self) -> AnswerCache:
         from dashboard.online import AnswerCache  # online imports this module
@@ -419,10 +456,12 @@ def is_learned_file(value: object) -> bool:
 _PARSED: dict[tuple[str, int, int], dict] = {}
 
 
-def read_learned() -> LearnedRead:
-    """Every file learned from (see `learn`); a damaged one is set aside with a notice."""
-    learned, reads = NO_LEARNED, {}
-    paths = sorted(learned_folder().glob("*.json")) if learned_folder().is_dir() else []
+def read_learned(folder: Path | None = None) -> LearnedRead:
+    """Every file learned from in ``folder`` (`learned_folder()`; see `learn`); a damaged
+    one is set aside with a notice."""
+    folder = folder or learned_folder()
+    values, reads = [], {}
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
     for path in paths:
         try:
             stat = path.stat()
@@ -438,17 +477,27 @@ def read_learned() -> LearnedRead:
             value = _PARSED[version] = read.value
         else:
             reads[f"{LEARNED_FOLDER}/{path.name}"] = Read(value, read_well=True)
+        values.append(value)
+    return LearnedRead(learned_from(values), reads)
+
+
+def learned_from(values: list[dict]) -> Learned:
+    """The learned places of these learned files (each as `is_learned_file` checks it),
+    in this order."""
+    learned = NO_LEARNED
+    for value in values:
         file = {name: value[name] for name in ("sha256", "name", "rows", "names")}
         learned = learned.adding(file, pd.DataFrame(value["points"], columns=POINT_COLUMNS))
-    return LearnedRead(learned, reads)
+    return learned
 
 
 def learn(digest: str, name: str, accepted: pd.DataFrame) -> dict | None:
     """Learn the places of one loaded file (its accepted rows) under its SHA-256; the
     file's record, or None when it teaches nothing (no coordinates, none precise) or was
-    learned already. Raises SaveError."""
-    path = learned_folder() / f"{digest}.json"
-    if path.exists():
+    learned already. Raises SaveError. Kept where the other choices are (`backend`): a
+    file in `learned_folder()`, or the team's shared store."""
+    store = backend()
+    if store.knows(digest):
         return None
     points = learn_points(accepted)
     if points.empty:
@@ -456,21 +505,12 @@ def learn(digest: str, name: str, accepted: pd.DataFrame) -> dict | None:
     file = record(digest, name, points, int(teaching_rows(accepted).sum()))
     columns = {column: points[column].tolist() for column in POINT_COLUMNS}
     columns["events"] = [int(v) for v in columns["events"]]
-    # No lock: a learned file is named by its content's hash, so two writers write the
-    # same points (under the name each loaded it by), and the atomic replace leaves one
-    # whole file whichever comes last. A lock file per learned file stayed behind in
-    # learned/ after every forget.
-    try:
-        write_json_atomically(path, {**file, "points": columns})
-    except OSError as error:
-        raise SaveError(f"could not save to {path}: {error.strerror or error}; "
-                        "what was learned before is unchanged.") from error
-    return file
+    return file if store.learn(digest, {**file, "points": columns}) else None
 
 
 def learned_files() -> list[dict]:
     """The records of the files learned from, in the order they are read."""
-    return [dict(file) for file in read_learned().learned.files]
+    return [dict(file) for file in read_saved().learned.files]
 
 
 def forget_learned(prefix: str) -> dict:
@@ -481,13 +521,7 @@ def forget_learned(prefix: str) -> dict:
     if len(matches) != 1:
         said = "no file learned from" if not matches else f"{len(matches)} files learned from"
         raise LookupError(f"{said} has a SHA-256 starting {prefix!r}")
-    path = learned_folder() / f"{matches[0]['sha256']}.json"
-    try:
-        path.unlink(missing_ok=True)  # one step; a learned file has no lock (see `learn`)
-        # The lock file an earlier version left beside it.
-        path.with_name(f".{path.name}.lock").unlink(missing_ok=True)
-    except OSError as error:
-        raise SaveError(f"could not forget {path}: {error.strerror or error}") from error
+    backend().remove(LEARNED_KIND, str(matches[0]["sha256"]))
     return matches[0]
 
 

@@ -31,8 +31,9 @@ DATA_ENV = "DASHBOARD_DATA"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 TYPE_COORDINATES = "None of these: type its coordinates"
 MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
-# Who is signed in, as the team's sign-in proxy passes it (deploy/); it replaces any the
-# browser sent.
+# Who is signed in, as the team's sign-in proxy passes it (deploy/haproxy.cfg), which
+# throws away any such header a browser sent; read only in team mode, where the servers
+# listen on 127.0.0.1 behind that proxy (ui.team says it, user_ui signs fixes with it).
 USER_HEADER = "X-Forwarded-User"
 
 
