@@ -75,5 +75,7 @@ def test_a_file_with_unreadable_coordinates_is_placed_by_name_and_says_why(write
                      "2016-07-03,Mosul,Iraq,36°20′24″N,43°7′48″E\n"
                      "2016-07-04,Mosul,Iraq,somewhere,43\n")
     accepted = load_path(path).accepted
-    assert accepted["geo_method"].tolist() == ["source", "gazetteer"]
+    # The row with readable coordinates teaches its own file where Mosul is (#12).
+    assert accepted["geo_method"].tolist() == ["source", "learned"]
+    assert accepted["latitude"][1] == accepted["latitude"][0]
     assert accepted["flags"][1] == f"{FLAG_NOT_A_COORDINATE}: latitude somewhere"

@@ -78,8 +78,10 @@ def texts(values: pd.Series) -> dict:
 
 def test_a_row_placed_at_the_district_its_text_names_gets_that_district(write_csv):
     incidents = load_path(write_csv(DISTRICTS)).accepted.set_index("event_id")
+    # "Bama LGA" names a district: placed by its town, but at the district's precision
+    # (issue #12: a row whose text names a district is placed at that level).
     assert texts(incidents["geo_precision"]) == {"named": "admin2", "own": "admin2",
-                                                 "town": "place", "bama": "place"}
+                                                 "town": "place", "bama": "admin2"}
     assert texts(incidents["admin2"]) == {"named": "Adavi", "own": "Okene", "town": None,
                                           "bama": None}
     assert texts(incidents["admin2_source"]) == {"named": "gazetteer", "own": "file",

@@ -399,11 +399,11 @@ def geocode(args: argparse.Namespace) -> int:
                         online=client, malformed=raw.malformed, saved=read_saved("geocode"),
                         gazetteer=load_gazetteer())
     incidents = table.accepted
-    learn_from(args, file_digest(args.file), args.file.name, incidents)
     if args.output.suffix.lower() == ".parquet":
         incidents.to_parquet(args.output, index=False)
     else:
         args.output.write_bytes(to_csv_bytes(incidents))
+    learn_from(args, file_digest(args.file), args.file.name, incidents)
     counts = incidents["geo_precision"].value_counts()
     print(f"wrote {plural(len(incidents), 'row')} to {args.output} "
           f"({plural(len(table.rejected), 'row')} rejected; `dashboard check` lists why)")
@@ -424,10 +424,11 @@ def export(args: argparse.Namespace) -> int:
     families = read_families()  # once: the rows and the provenance name the same table
     table = load_path(args.file, online=client, saved=saved, gazetteer=gazetteer,
                       families=families)
-    learn_from(args, table.files[0]["sha256"], args.file.name, table.accepted)
     filters = filters_from_args(args, table.accepted, gazetteer)
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
+    # After the command's own work: an unusable filter stays a one-line error.
+    learn_from(args, table.files[0]["sha256"], args.file.name, table.accepted)
     print(f"wrote {plural(len(shown), 'row')} to {args.output}")
     if filters.near:
         unsaid = left_out(unplaced_near(table.accepted, filters))
