@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -45,7 +44,6 @@ TOKEN_REFUSED = (
     "ACLED refused the access token after a refresh; check your account's API access"  # noqa: S105
 )
 
-Progress = Callable[[int, int], None]
 PATIENCE = remote.Patience()
 
 
@@ -143,7 +141,7 @@ class Client:
     # -- what callers ask for
 
     def events(self, countries: list[str], start: date | None = None, end: date | None = None,
-               since: int | None = None, progress: Progress | None = None
+               since: int | None = None, progress: remote.Progress | None = None
                ) -> list[dict[str, str]]:
         """Every event of `countries` (one query each; see the README), every page until a
         short one; with `since`, only events stamped at or after it (revised or added
@@ -161,7 +159,7 @@ class Client:
                            TIMESTAMP_COLUMN, progress)
         return list(rows.values())
 
-    def deleted(self, since: int | None, progress: Progress | None = None
+    def deleted(self, since: int | None, progress: remote.Progress | None = None
                 ) -> list[dict[str, str]]:
         """Deletions (event_id_cnty, deleted_timestamp) at or after `since`; all when None."""
         filters = {}
@@ -174,7 +172,7 @@ class Client:
     # -- paging
 
     def _read_all(self, path: str, filters: dict[str, str], rows: dict[str, dict[str, str]],
-                  stamp: str, progress: Progress | None) -> None:
+                  stamp: str, progress: remote.Progress | None) -> None:
         page = 1
         while True:
             batch = self._page(path, {**filters, "limit": str(self.page_size),

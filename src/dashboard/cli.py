@@ -55,8 +55,9 @@ APP_PATH = ROOT / "app.py"
 # user's home); `dashboard run` passes its settings as options, so they hold from any folder.
 CONFIG_PATH = ROOT / ".streamlit" / "config.toml"
 LAYOUT_CHOICES = ["auto", *LAYOUT_SIGNATURES, "generic"]
-# ACLED's API answers at most 5,000 events a request; UCDP's at most 1,000.
-PAGE_SIZES = {"acled": 5000, "ucdp": 1000}
+# Events per request: ACLED's default, UCDP's most (it takes no more).
+PAGE_SIZES = {"acled": 5000, "ucdp": ucdp.MAX_PAGE_SIZE}
+MOST_PER_PAGE = {"acled": None, "ucdp": ucdp.MAX_PAGE_SIZE}
 
 
 def iso_date(text: str) -> dt.date:
@@ -218,7 +219,8 @@ def add_pull_parsers(commands) -> None:
         source.add_argument("--into", type=Path, required=True, metavar="FILE",
                             help="the local copy (Parquet); pulled again, it is updated")
         source.add_argument("--json", action="store_true", help="print the report as JSON")
-        source.add_argument("--page-size", type=int, default=PAGE_SIZES[name], metavar="N",
+        source.add_argument("--page-size", type=events_per_page(MOST_PER_PAGE[name]),
+                            default=PAGE_SIZES[name], metavar="N",
                             help=f"events per request (default {PAGE_SIZES[name]:,})")
     sources.choices["ucdp"].add_argument("--version", help="a GED release such as 25.1 "
                                                            "(default: the latest)")
@@ -235,6 +237,19 @@ def add_pull_parsers(commands) -> None:
     changes.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def events_per_page(most: int | None):
+    """`--page-size`: a whole number from 1 (to ``most``, if any); else argparse's
+    one-line usage error, not a client's ValueError."""
+
+    def parse(text: str) -> int:
+        if not (text.isdigit() and 1 <= int(text) <= (most or int(text))):
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: a number of events from 1" + (f" to {most:,}" if most else ""))
+        return int(text)
+
+    return parse
+
+
 def pull_command(args: argparse.Namespace) -> int:
     question = pulled.Question(
         pulled.CANDIDATE if getattr(args, "candidate", False) else args.source,
@@ -244,17 +259,13 @@ def pull_command(args: argparse.Namespace) -> int:
     def progress(page: int, rows: int) -> None:
         print(f"dashboard pull: page {page}, {plural(rows, 'event')} so far", file=sys.stderr)
 
-    if args.source == "acled":
-        credentials = acled.Credentials.from_environment()
-        if credentials is None:
-            print("dashboard pull: set ACLED_USERNAME and ACLED_PASSWORD (your myACLED "
-                  "account) to pull from ACLED", file=sys.stderr)
-            return 2
-        client = acled.Client(credentials, page_size=args.page_size)
-        copy, report = pulled.pull_acled(client, question, args.into, progress)
-    else:
-        client = ucdp.Client(os.environ.get(ucdp.TOKEN_ENV), page_size=args.page_size)
-        copy, report = pulled.pull_ucdp(client, question, args.into, progress)
+    account = acled.Credentials.from_environment()
+    if args.source == "acled" and account is None:
+        print("dashboard pull: set ACLED_USERNAME and ACLED_PASSWORD (your myACLED "
+              "account) to pull from ACLED", file=sys.stderr)
+        return 2
+    copy, report = pulled.pull(question, args.into, progress, account=account,
+                               page_size=args.page_size)
     entry = copy.history[-1]
     if args.json:
         print(json.dumps({"file": str(args.into), "source": question.source,

@@ -145,31 +145,30 @@ class Database:
                 yield connection
 
     def save(self, kind: str, key: str, value: dict) -> str | None:
-        by = value.get("by") if KINDS[kind].signed else None
-        kept = {k: v for k, v in value.items() if k not in SIGNATURE} if KINDS[
-            kind].signed else value
-        try:
-            with self.connected() as connection:
-                connection.execute(
-                    "INSERT INTO entries (kind, key, value, made_by, made_at) "
-                    "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (kind, key) DO UPDATE SET "
-                    "value = EXCLUDED.value, made_by = EXCLUDED.made_by, "
-                    "made_at = EXCLUDED.made_at", (kind, key, Jsonb(kept), by))
-                bump(connection)
-        except (psycopg.Error, NewerSchema) as error:
-            raise self.not_saved(error) from None  # the cause's text may hold the password
+        signed = KINDS[kind].signed
+        by = value.get("by") if signed else None
+        kept = {k: v for k, v in value.items() if k not in SIGNATURE} if signed else value
+        self.write("INSERT INTO entries (kind, key, value, made_by, made_at) "
+                   "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (kind, key) DO UPDATE SET "
+                   "value = EXCLUDED.value, made_by = EXCLUDED.made_by, "
+                   "made_at = EXCLUDED.made_at", (kind, key, Jsonb(kept), by))
         return None
 
     def remove(self, kind: str, key: str) -> bool:
+        return bool(self.write("DELETE FROM entries WHERE kind = %s AND key = %s",
+                               (kind, key)))
+
+    def write(self, sql: str, params: tuple) -> int:
+        """One write in a transaction of its own; the counter moves when it changed a row
+        (an upsert always does). The rows it changed."""
         try:
             with self.connected() as connection:
-                gone = connection.execute("DELETE FROM entries WHERE kind = %s AND key = %s",
-                                          (kind, key)).rowcount
-                if gone:
+                changed = connection.execute(sql, params).rowcount
+                if changed:
                     bump(connection)
         except (psycopg.Error, NewerSchema) as error:
-            raise self.not_saved(error) from None
-        return bool(gone)
+            raise self.not_saved(error) from None  # the cause's text may hold the password
+        return changed
 
     def knows(self, digest: str) -> bool:
         """Whether this file was learned from; unreachable: False, and learning it says
@@ -185,17 +184,9 @@ class Database:
     def learn(self, digest: str, value: dict) -> bool:
         """One entry per file learned from, written once: a second server learning the
         same file at once keeps the first's."""
-        try:
-            with self.connected() as connection:
-                kept = connection.execute(
-                    "INSERT INTO entries (kind, key, value, made_at) VALUES (%s, %s, %s, now()) "
-                    "ON CONFLICT (kind, key) DO NOTHING", (LEARNED_KIND, digest, Jsonb(value))
-                ).rowcount
-                if kept:
-                    bump(connection)
-        except (psycopg.Error, NewerSchema) as error:
-            raise self.not_saved(error) from None
-        return bool(kept)
+        return bool(self.write(
+            "INSERT INTO entries (kind, key, value, made_at) VALUES (%s, %s, %s, now()) "
+            "ON CONFLICT (kind, key) DO NOTHING", (LEARNED_KIND, digest, Jsonb(value))))
 
     def not_saved(self, error: Exception) -> SaveError:
         if isinstance(error, NewerSchema):
@@ -246,14 +237,13 @@ class Database:
                 unusable += 1
         # Learned files in the order of their SHA-256, as the files' folder lists them.
         places = learned_from([learned[key] for key in sorted(learned)])
-        if not unusable:
-            return Saved(**{**found, "fixes": refiled(found["fixes"])}, learned=places,
-                         read_well=frozenset({NOTICE}))
-        notice = (f"{unusable} entries in the shared store at {self.where} are not laid out "
-                  "as this dashboard saves them and are not used.")
-        log.warning("%s", notice)
+        notices = {}
+        if unusable:
+            notices[NOTICE] = (f"{unusable} entries in the shared store at {self.where} are "
+                               "not laid out as this dashboard saves them and are not used.")
+            log.warning("%s", notices[NOTICE])
         return Saved(**{**found, "fixes": refiled(found["fixes"])}, learned=places,
-                     notices={NOTICE: notice})
+                     notices=notices, read_well=frozenset() if unusable else frozenset({NOTICE}))
 
     def stale(self, error: Exception) -> Saved:
         """The last good read, with a notice that the store could not be read."""

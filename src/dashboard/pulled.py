@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dashboard import acled, store, ucdp
-from dashboard.remote import PullError
+from dashboard.remote import Progress, PullError
 
 log = logging.getLogger(__name__)
 META_KEY = b"dashboard.pulled"
@@ -35,7 +34,6 @@ COPIES_FILE = "pulled_copies.json"  # in store.home(): every copy pulled, for th
 # Fields that change on every revision by definition: not news in a report.
 BOOKKEEPING = {"timestamp"}
 CANDIDATE = "ucdp-candidate"  # UCDP's monthly candidate events, a source of their own
-Progress = Callable[[int, int], None]  # (page, rows so far)
 TERMS = {"acled": acled.ATTRIBUTION, "ucdp": ucdp.ATTRIBUTION, CANDIDATE: ucdp.ATTRIBUTION}
 
 
@@ -274,6 +272,20 @@ def known_copies() -> list[Path]:
     """The pulled copies the data menu offers: those listed that still exist."""
     listed = store.read_json(store.home() / COPIES_FILE, {}, lambda v: isinstance(v, dict))
     return sorted((Path(p) for p in listed.value if Path(p).is_file()), key=lambda p: p.name)
+
+
+def pull(question: Question, path: Path, progress: Progress | None = None, *,
+         account: acled.Credentials | None = None, token: str | None = None,
+         page_size: int | None = None) -> tuple[Copy, Report]:
+    """Pull `question` into `path` from the source it names, with the user's myACLED
+    `account` or UCDP `token` (None: $UCDP_ACCESS_TOKEN)."""
+    sizes = {} if page_size is None else {"page_size": page_size}
+    if question.source != "acled":
+        return pull_ucdp(ucdp.Client(token, **sizes), question, path, progress)
+    if account is None:
+        raise PullError("no myACLED account: type its e-mail and password, or set "
+                        "ACLED_USERNAME and ACLED_PASSWORD")
+    return pull_acled(acled.Client(account, **sizes), question, path, progress)
 
 
 def pull_acled(client: acled.Client, question: Question, path: Path,

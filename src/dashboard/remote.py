@@ -47,6 +47,7 @@ class Answer:
 
 
 Sleep = Callable[[float], None]
+Progress = Callable[[int, int], None]  # (pages read, rows so far), after each page
 
 
 def where(url: str) -> str:
@@ -107,10 +108,9 @@ def send(request: urllib.request.Request, timeout: float) -> Answer:
 def request_json(url: str, *, params: Mapping[str, object] | None = None,
                  form: Mapping[str, str] | None = None,
                  headers: Mapping[str, str] | None = None,
-                 patience: Patience = Patience(), sleep: Sleep = time.sleep,
-                 want_json: bool = True) -> Answer:
+                 patience: Patience = Patience(), sleep: Sleep = time.sleep) -> Answer:
     """GET `url` with `params` (POST `form` when given) until answered; see the module
-    docstring for what is retried. With `want_json`, a 200 whose body does not parse is
+    docstring for what is retried. A 200 whose body does not parse is
     a body cut short: tried again."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise PullError(f"{where(url)}: not an http(s) address")
@@ -136,7 +136,7 @@ def request_json(url: str, *, params: Mapping[str, object] | None = None,
         except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
             problem = describe(error)
         else:
-            if not (want_json and answer.status == 200 and answer.document is None):
+            if not (answer.status == 200 and answer.document is None):
                 return answer
             problem = "an answer that is not JSON (cut short?)"
         log.info("%s: %s (try %d of %d)", where(url), problem, attempt + 1, patience.attempts)

@@ -454,13 +454,15 @@ def is_learned_file(value: object) -> bool:
 # Parsed learned files by (path, modification time, size): the page reads the saved
 # state on every run, and a big file's points need not be parsed again until it changes.
 _PARSED: dict[tuple[str, int, int], dict] = {}
+# The places of the last read, by its files' versions: built once (and clustered once, on
+# first use) while the files stay as they are, not again on every run of the page.
+_LAST: dict[tuple, Learned] = {}
 
 
-def read_learned(folder: Path | None = None) -> LearnedRead:
-    """Every file learned from in ``folder`` (`learned_folder()`; see `learn`); a damaged
-    one is set aside with a notice."""
-    folder = folder or learned_folder()
-    values, reads = [], {}
+def read_learned(folder: Path) -> LearnedRead:
+    """Every file learned from in ``folder`` (see `learn`); a damaged one is set aside
+    with a notice."""
+    values, versions, reads = [], [], {}
     paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
     for path in paths:
         try:
@@ -478,7 +480,14 @@ def read_learned(folder: Path | None = None) -> LearnedRead:
         else:
             reads[f"{LEARNED_FOLDER}/{path.name}"] = Read(value, read_well=True)
         values.append(value)
-    return LearnedRead(learned_from(values), reads)
+        versions.append(version)
+    key = tuple(versions)
+    learned = _LAST.get(key)
+    if learned is None:  # (sessions run in threads: never index what another may clear)
+        learned = learned_from(values)
+        _LAST.clear()
+        _LAST[key] = learned
+    return LearnedRead(learned, reads)
 
 
 def learned_from(values: list[dict]) -> Learned:

@@ -22,6 +22,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
@@ -141,7 +142,7 @@ class Client:
         return read_page(answer, version, 0).total > 0
 
     def events(self, version: str, countries: list[str], start: date | None = None,
-               end: date | None = None, progress: Callable[[int, int], None] | None = None
+               end: date | None = None, progress: remote.Progress | None = None
                ) -> list[dict[str, str]]:
         """Every event of ``version`` in ``countries`` between ``start`` and ``end``, as
         GED CSV text, reading pages until the answer says the last one was sent."""
@@ -205,11 +206,14 @@ def filters(codes: list[int], start: date | None, end: date | None) -> dict[str,
     return query
 
 
+@dataclass(frozen=True)
 class Page:
     """One answer, read: its events as text, the totals it states, whether more follow."""
 
-    def __init__(self, rows: list[dict[str, str]], total: int, pages: int, more: bool):
-        self.rows, self.total, self.pages, self.more = rows, total, pages, more
+    rows: list[dict[str, str]]
+    total: int
+    pages: int
+    more: bool
 
 
 def read_page(answer: remote.Answer, version: str, page: int) -> Page:

@@ -25,16 +25,13 @@ from dashboard.ui import caches
 from dashboard.ui.learned import learned_ui
 from dashboard.ui.sources import sources_ui
 from dashboard.ui.state import SAVED_FIX, SAVED_NOTICES, UPLOAD_DIGESTS, as_cells, plain
+from dashboard.ui.team import proxy_user
 from dashboard.wording import plural
 
 DATA_ENV = "DASHBOARD_DATA"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 TYPE_COORDINATES = "None of these: type its coordinates"
 MAPPABLE = ["date", "place", "country", "latitude", "longitude", "fatalities", "actor"]
-# Who is signed in, as the team's sign-in proxy passes it (deploy/haproxy.cfg), which
-# throws away any such header a browser sent; read only in team mode, where the servers
-# listen on 127.0.0.1 behind that proxy (ui.team says it, user_ui signs fixes with it).
-USER_HEADER = "X-Forwarded-User"
 
 
 @dataclass(frozen=True)
@@ -210,12 +207,9 @@ def user_ui() -> str:
     """Who saves a fix: with a shared store, the name the sign-in proxy passes (its servers
     listen on localhost only, so the proxy is the one door and the header is its) or
     Streamlit's own sign-in; else, and for one person, this machine's user."""
-    if os.environ.get(store.DATABASE_ENV):
-        if st.user.get("is_logged_in"):
-            return str(st.user.get("email") or st.user.get("name"))
-        if name := st.context.headers.get(USER_HEADER):
-            return name
-    return store.local_user()
+    if os.environ.get(store.DATABASE_ENV) and st.user.get("is_logged_in"):
+        return str(st.user.get("email") or st.user.get("name"))
+    return proxy_user() or store.local_user()
 
 
 def candidate_label(option) -> str:

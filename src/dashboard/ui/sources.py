@@ -61,9 +61,10 @@ def pull_ui() -> None:
         return
     question = pulled.Question(source, tuple(names), start and start.isoformat(),
                                end and end.isoformat())
-    run_pull(question, copy_path(name or f"{source}-{'-'.join(names)}"),
-             lambda progress, path: pull_from(question, path, progress, username, password,
-                                              token))
+    account = (acled.Credentials(username, password) if username and password
+               else acled.Credentials.from_environment())
+    run_pull(question, copy_path(name or f"{source}-{'-'.join(names)}"), account,
+             token or None)
 
 
 def copy_path(name: str) -> Path:
@@ -72,20 +73,9 @@ def copy_path(name: str) -> Path:
     return store.home() / PULLS_DIR / f"{safe[:80]}.parquet"
 
 
-def pull_from(question: pulled.Question, path: Path, progress: pulled.Progress,
-              username: str, password: str, token: str) -> tuple[pulled.Copy, pulled.Report]:
+def run_pull(question: pulled.Question, path: Path, account: acled.Credentials | None,
+             token: str | None) -> None:
     """One pull with what was typed (else the environment's credentials)."""
-    if question.source != "acled":
-        return pulled.pull_ucdp(ucdp.Client(token or None), question, path, progress)
-    account = (acled.Credentials(username, password) if username and password
-               else acled.Credentials.from_environment())
-    if account is None:
-        raise PullError("type your myACLED e-mail and password (or set ACLED_USERNAME and "
-                        "ACLED_PASSWORD) to pull from ACLED")
-    return pulled.pull_acled(acled.Client(account), question, path, progress)
-
-
-def run_pull(question: pulled.Question, path: Path, pulling) -> None:
     status = st.sidebar.status(f"Pulling {pulled.describe(question)} into {path.name}",
                                expanded=True)
 
@@ -93,7 +83,7 @@ def run_pull(question: pulled.Question, path: Path, pulling) -> None:
         status.write(f"Page {page}: {plural(rows, 'event')} so far")
 
     try:
-        copy, report = pulling(progress, path)
+        copy, report = pulled.pull(question, path, progress, account=account, token=token)
     except PullError as error:
         status.update(label=plain(f"Not pulled: {error}"), state="error")
         st.sidebar.error(plain(f"Not pulled: {error}"))
