@@ -401,3 +401,30 @@ def test_geocode_command_places_baga_and_belfast(write_csv, tmp_path):
     belfast = pd.read_csv(tmp_path / "belfast.csv").iloc[0]
     assert belfast["country"] == "United Kingdom"
     assert distance_km(belfast["latitude"], belfast["longitude"], 54.597, -5.930) < 25
+
+
+def test_every_country_the_gazetteer_names_has_a_point_and_a_name():
+    # GeoNames calls PS "Palestinian Territory"; its spellings' keys lose the type word
+    # ("palestinian"), so no key was the canonical name's and PS had no country point: a
+    # row naming only Palestine was left off the map.
+    gazetteer = load_gazetteer()
+    named = set(gazetteer.entries.loc[gazetteer.entries["kind"] == "country",
+                                      "country_code"].astype(str))
+    assert named == set(gazetteer.countries["country_code"])
+    assert gazetteer.country_code("Palestinian Territory") == "PS"
+    assert gazetteer.country_code("British Indian Ocean Territory") == "IO"
+    assert gazetteer.country_name("PS") == "Palestinian Territory"
+
+
+def test_a_row_naming_only_palestine_is_placed_at_its_country():
+    incidents = pd.DataFrame({
+        "place": [None, None], "admin2": [None, None], "admin1": [None, None],
+        "country_code": ["PS", "NG"], "country": ["Palestine", "Nigeria"],
+        "latitude": [float("nan")] * 2, "longitude": [float("nan")] * 2,
+        "geo_precision": pd.Categorical([None, None]),
+        "geo_method": pd.Categorical([None, None]), "geo_ambiguous": [False, False],
+    }).astype({"place": "string", "admin2": "string", "admin1": "string",
+               "country_code": "string", "country": "string"})
+    out = geocode(incidents, load_gazetteer())
+    assert out["geo_precision"].tolist() == ["country", "country"]
+    assert distance_km(out["latitude"][0], out["longitude"][0], 31.9, 35.2) < 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from anyascii import anyascii
 
@@ -186,15 +187,23 @@ def load_gazetteer(path: Path = GAZETTEER_PATH, additions: Path = ADDITIONS_PATH
     entries[["latitude", "longitude"]] = entries[["latitude", "longitude"]].astype(
         "float64").round(5)
     country_keys = entries[entries["kind"] == "country"]
-    # A country's main row is the one whose key is its normalised canonical name.
-    main = country_keys["key"] == country_keys["name"].map(normalize_name)
-    countries = country_keys[main].drop_duplicates("country_code")[
-        ["country_code", "name", "latitude", "longitude"]
-    ].reset_index(drop=True)
+    # A country's main row is the one whose key is its normalised canonical name, else the
+    # one keyed by that name less its type word (GeoNames' "Palestinian Territory" is keyed
+    # "palestinian"), else any: every country has a point to fall back to.
+    canonical = country_keys["name"].map(normalize_name)
+    stripped = canonical.map(lambda key: split_type_word(key)[0])
+    order = np.select([country_keys["key"] == canonical, country_keys["key"] == stripped],
+                      [0, 1], 2)
+    countries = country_keys.iloc[np.argsort(order, kind="stable")].drop_duplicates(
+        "country_code")[["country_code", "name", "latitude", "longitude"]].reset_index(
+        drop=True)
     return Gazetteer(
         entries=entries,
         countries=countries,
-        codes_by_key=dict(zip(country_keys["key"], country_keys["country_code"], strict=True)),
+        # The canonical names too, as the gazetteer's own country column spells them.
+        codes_by_key={**dict(zip(canonical, country_keys["country_code"], strict=True)),
+                      **dict(zip(country_keys["key"], country_keys["country_code"],
+                                 strict=True))},
         names_by_code=dict(zip(countries["country_code"], countries["name"], strict=True)),
     )
 
