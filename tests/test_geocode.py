@@ -93,6 +93,9 @@ CASES = [
     ("North Kivu, Democratic Republic of Congo", None, "CD", "admin1", (-0.56, 28.71)),
     ("Gajiganna village", "NG", "NG", "place", (12.26, 13.11)),  # OpenStreetMap village
     ("Bulawayo, Rhodesia", None, "ZW", "place", (-20.15, 28.58)),  # a former name
+    # Called so, before a bigger namesake that has the name only as an alternate.
+    ("Bristol", "US", "US", "place", (41.67, -72.95)),  # not Independence, Missouri
+    ("Amaravati", "IN", "IN", "place", (16.51, 80.52)),  # not Amravati, Maharashtra
 ]
 
 
@@ -221,8 +224,11 @@ def test_the_rows_district_picks_among_same_named_villages():
     in_damboa = resolve(query("Sabon Gari village", "Damboa lga", "Borno state", "NG"),
                         gazetteer).iloc[0]
     assert distance_km(in_damboa["latitude"], in_damboa["longitude"], 11.155, 12.756) < 100
+    # Without the district, some other Sabon Gari of Borno: one of many the row cannot
+    # tell apart, so flagged for review.
     in_borno = resolve(query("Sabon Gari village", None, "Borno state", "NG"), gazetteer).iloc[0]
-    assert distance_km(in_borno["latitude"], in_borno["longitude"], 11.155, 12.756) > 100
+    assert distance_km(in_borno["latitude"], in_borno["longitude"], 11.155, 12.756) > 25
+    assert in_borno["geo_ambiguous"]
 
 
 def nearest_entry(gazetteer, key, country_code, point):

@@ -20,7 +20,8 @@ attempt's candidates are ranked, lowest first:
     a smaller place elsewhere                        3
 
 then a hand-kept addition before bulk namesakes, then a town of 20,000+ before smaller
-ones, then the one nearest the row's district point, then population. A candidate
+ones, then the one nearest the row's district point, then one called by the name (not
+only by an alternate name: Ariel, not Jerusalem), then population. A candidate
 outside the row's country never wins: "Niger" in a row for Nigeria is Niger State, and
 with no country at all it is the country Niger. Namesakes far from the row's district or
 region are dropped, or ranked after the rest for a region the text names (see `rank`);
@@ -307,10 +308,22 @@ def order_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
         big=candidates["population"] >= BIG_PLACE,
         learned=candidates.get("learned", pd.Series(False, index=candidates.index)).astype(
             "boolean").fillna(False).astype(bool),
-        events=candidates.get("events", pd.Series(0, index=candidates.index)).fillna(0))
+        events=candidates.get("events", pd.Series(0, index=candidates.index)).fillna(0),
+        called=called_so(candidates))
     return candidates.sort_values(
-        ["qid", "order", "rank", "added", *LEARNED_ORDER, "big", "remoteness", "population"],
-        ascending=[True, True, True, False, *LEARNED_ASCENDING, False, True, False])
+        ["qid", "order", "rank", "added", *LEARNED_ORDER, "big", "remoteness", "called",
+         "population"],
+        ascending=[True, True, True, False, *LEARNED_ASCENDING, False, True, False, False])
+
+
+def called_so(candidates: pd.DataFrame) -> pd.Series:
+    """Whether a candidate's own name is the text looked up, not only one of its
+    alternate names: "Ariel" is the town of Ariel before Jerusalem, which GeoNames also
+    calls Ariel, however much bigger Jerusalem is. Less a type word: "Lamitan City" is
+    called Lamitan."""
+    names = candidates["name"].astype(object)
+    keys = {name: split_type_word(normalize_name(name))[0] for name in pd.unique(names)}
+    return names.map(keys) == candidates["key"]
 
 
 def take_best(queries: pd.DataFrame, best: pd.DataFrame, unsure: pd.DataFrame
