@@ -59,6 +59,30 @@ def test_a_coded_file_places_an_uncoded_one(write_csv):
     assert abs(rows.loc["u1", "latitude"] - 11.615) < 0.01  # the median of its two points
 
 
+# ACLED's own columns: geo_precision 1 is the town itself, 2 near it, 3 a region's point.
+ACLED_CODED = """\
+event_id_cnty,event_date,event_type,country,admin1,admin2,location,latitude,longitude,\
+geo_precision,fatalities
+NIG1,2015-01-01,Battles,Nigeria,Borno,Konduga,Qurzakawa,11.61,13.42,1,0
+NIG2,2015-01-02,Battles,Nigeria,Borno,Gwoza,Zinbuliri,11.02,13.70,2,0
+NIG3,2015-01-03,Battles,Nigeria,Borno,Bama,Kafr Murwaq,11.90,13.10,3,0
+"""
+
+
+def test_an_acled_export_teaches_its_geo_precision_1_rows(write_csv):
+    # ACLED's geo_precision is replaced by ours on loading ("1" -> exact): the rule must
+    # still find its code-1 rows, or no ACLED file teaches anything.
+    table = load_path(write_csv(ACLED_CODED, "acled.csv"))
+    assert table.layout == "acled"
+    file = store.learn(table.files[0]["sha256"], "acled.csv", table.accepted)
+    assert file is not None
+    assert (file["rows"], file["names"]) == (1, 1)
+    rows = placed(write_csv(UNCODED, "uncoded.csv"))
+    assert rows.loc["u1", "geo_method"] == "learned"
+    assert rows.loc["u2", "geo_method"] != "learned"  # code 2: near Zinbuliri, not at it
+    assert rows.loc["u3", "geo_method"] != "learned"  # code 3: a region's point
+
+
 def test_learning_a_file_twice_counts_once(write_csv):
     table = load_path(write_csv(CODED, "coded.csv"))
     assert store.learn(table.files[0]["sha256"], "coded.csv", table.accepted)

@@ -43,12 +43,13 @@ ALTERNATIVES = re.compile(r"[/()]")
 # accuracy benchmark counts a point this near as right).
 SAME_PLACE_KM = 25
 # The sources' precision codes that say the point is the place itself (UCDP where_prec
-# 1-2: exact or within a few km; ACLED geo_precision 1; GTD specificity 1-2). Codes 3+
-# are a district's or a region's point: teaching them would place a village at its
-# province's middle.
+# 1-2: exact or within a few km; GTD specificity 1-2). Codes 3+ are a district's or a
+# region's point: teaching them would place a village at its province's middle.
 TEACHING_CODES = {"ucdp": ("where_prec", {"1", "2"}),
-                  "acled": ("geo_precision", {"1"}),
                   "gtd": ("specificity", {"1", "2"})}
+# ACLED's own geo_precision column becomes ours on loading (`schema.SOURCE_PRECISION`),
+# its code 1 and no other as "exact": so its code-1 rows are the exact ones.
+FINE_BY_LAYOUT = {"acled": {"exact"}}
 # A file of another layout teaches rows with coordinates the file gave and a place name
 # (its precision, read from the file or the default "exact", at place level or finer).
 FINE_PRECISIONS = {"exact", "place"}
@@ -66,8 +67,12 @@ def teaching_rows(accepted: pd.DataFrame) -> pd.Series:
     placed = (accepted["geo_method"].astype(object) == "source") & accepted[
         "latitude"].notna().to_numpy() & accepted["longitude"].notna().to_numpy()
     named = accepted["place"].notna() & accepted["country_code"].notna()
-    fine = accepted["geo_precision"].astype(object).isin(FINE_PRECISIONS)
+    precision = accepted["geo_precision"].astype(object)
+    fine = precision.isin(FINE_PRECISIONS)
     layouts = accepted["dataset"].astype(object) if "dataset" in accepted else None
+    for layout, precisions in FINE_BY_LAYOUT.items():
+        if layouts is not None:
+            fine = fine.mask(layouts == layout, precision.isin(precisions))
     for layout, (column, codes) in TEACHING_CODES.items():
         if column in accepted and layouts is not None:
             # Decided once per distinct code ("1", "1.0", " 2"), not per row.
