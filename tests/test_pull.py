@@ -89,6 +89,31 @@ def test_a_second_pull_asks_for_the_changes_and_reports_each(tmp_path):
     assert PASSWORD not in first.stdout + first.stderr + second.stdout + second.stderr
 
 
+def test_a_copy_pulled_again_is_learned_once(tmp_path):
+    # Every pull rewrites the copy (a new SHA-256 with mostly the same events): learning
+    # each version would count every event once per pull.
+    copy, own = tmp_path / "nigeria.parquet", tmp_path / "own.csv"
+    with AcledServer() as server:
+        env = environment(server, tmp_path / "home")
+        assert pull(copy, env).returncode == 0
+        own.write_text("date,country,place,latitude,longitude\n"  # the user's own file
+                       "2020-01-02,Nigeria,Maiduguri,11.8464,13.1603\n"
+                       "2020-01-03,Nigeria,Bama,11.5221,13.6856\n")
+        for path in (own, copy):
+            assert dashboard("learn", path, env=env).returncode == 0
+        first = json.loads(dashboard("learn", "--list", "--json", env=env).stdout)
+        server.add(40)
+        assert pull(copy, env).returncode == 0
+        assert dashboard("learn", copy, env=env).returncode == 0
+    files = json.loads(dashboard("learn", "--list", "--json", env=env).stdout)
+    assert [file["name"] for file in first] == ["own.csv", "nigeria.parquet"]
+    assert [file["name"] for file in files] == ["own.csv", "nigeria.parquet"]
+    assert files[0] == first[0]
+    assert files[1]["sha256"] != first[1]["sha256"]
+    assert files[1]["copy_of"] == first[1]["copy_of"] == "ACLED Nigeria"
+    assert files[1]["rows"] > first[1]["rows"]
+
+
 def test_429_500_and_an_expiring_token_still_give_each_event_once(tmp_path):
     copy = tmp_path / "nigeria.parquet"
     with AcledServer() as server:

@@ -10,6 +10,8 @@ from pathlib import Path
 from test_ucdp import fixture_rows
 from ucdp_server import Ucdp, api_event, serving
 
+from dashboard import store
+
 from conftest import SAMPLE, opened
 
 
@@ -53,6 +55,7 @@ def test_a_copy_pulled_in_the_page_loads_and_its_next_pull_is_reported(monkeypat
         captions = [unescaped(c.value) for c in at.sidebar.caption]
         assert any(c.startswith("ged-test.parquet: ucdp layout, 20 rows read, 20 loaded")
                    for c in captions), captions
+        assert copies_learned() == ["UCDP Nigeria, Iraq, Syria, DR Congo"]
 
         changed = [dict(event) for event in release[1:]]
         changed[0]["best"] += 5
@@ -66,6 +69,12 @@ def test_a_copy_pulled_in_the_page_loads_and_its_next_pull_is_reported(monkeypat
     assert sorted(changes["change"]) == ["deleted", "revised"]
     assert changes.loc[changes["change"] == "revised", "field"].tolist() == ["best"]
     assert server.token not in said(at)
+    # The new version replaced the one learned from the first pull: its events count once.
+    assert copies_learned() == ["UCDP Nigeria, Iraq, Syria, DR Congo"]
+
+
+def copies_learned() -> list[str]:
+    return [file["copy_of"] for file in store.learned_files() if "copy_of" in file]
 
 
 def test_a_refused_pull_says_so_in_one_line_and_loads_nothing_new(monkeypatch):

@@ -49,6 +49,7 @@ from dashboard.wording import plural
 
 if TYPE_CHECKING:
     from dashboard.gazetteer import Gazetteer
+    from dashboard.schema import Table
 
 APP_PATH = ROOT / "app.py"
 # Streamlit reads .streamlit/config.toml only from the folder it is started in (and the
@@ -315,14 +316,14 @@ def add_learning(commands, *loading: argparse.ArgumentParser) -> None:
     learn.add_argument("--json", action="store_true", help="print JSON")
 
 
-def learn_from(args: argparse.Namespace, digest: str, name: str, accepted: pd.DataFrame
-               ) -> None:
+def learn_from(args: argparse.Namespace, name: str, accepted: pd.DataFrame,
+               identity: tuple[str, str | None]) -> None:
     """Learn a loaded file's places unless --no-learn; a failure to save is a warning
-    (the command's own output is written all the same)."""
+    (the command's own output is written all the same). ``identity``: `identify`'s."""
     if getattr(args, "no_learn", False):
         return
     try:
-        file = store.learn(digest, name, accepted)
+        file = store.learn(identity[0], name, accepted, identity[1])
     except store.SaveError as error:
         print(f"dashboard {args.command}: warning: {error}", file=sys.stderr)
         return
@@ -332,8 +333,17 @@ def learn_from(args: argparse.Namespace, digest: str, name: str, accepted: pd.Da
               file=sys.stderr)
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def identify(path: Path) -> tuple[str, str | None]:
+    """A file's SHA-256, and what it holds if it is a pulled copy (`pulled.about`)."""
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), (pulled.about(data) or {}).get("holds")
+
+
+def identify_loaded(table: Table, path: Path) -> tuple[str, str | None]:
+    """`identify` from what loading the file found, without reading it again."""
+    if not table.files:
+        return identify(path)
+    return table.files[0]["sha256"], table.files[0].get("pulled", {}).get("holds")
 
 
 def learn_command(args: argparse.Namespace) -> int:
@@ -347,9 +357,9 @@ def learn_command(args: argparse.Namespace) -> int:
         return 0
     if args.file is not None:
         table = load_path(args.file, saved=read_saved("learn"), gazetteer=load_gazetteer())
-        digest = table.files[0]["sha256"] if table.files else file_digest(args.file)
+        digest, copy_of = identify_loaded(table, args.file)
         try:
-            file = store.learn(digest, args.file.name, table.accepted)
+            file = store.learn(digest, args.file.name, table.accepted, copy_of)
         except store.SaveError as error:
             raise LoaderError(str(error)) from None
         if file is None and not any(f["sha256"] == digest for f in store.learned_files()):
@@ -385,7 +395,7 @@ def check(args: argparse.Namespace) -> int:
     # Validation only: no fixes to apply, and (as ever) no saved mapping.
     table = prepare_raw(raw.frame, "custom", args.format, geocode=False,
                         malformed=raw.malformed, gazetteer=load_gazetteer())
-    learn_from(args, file_digest(args.file), args.file.name, table.accepted)
+    learn_from(args, args.file.name, table.accepted, identify(args.file))
     report = {"format": table.layout, "rows_in": table.rows_in,
               "accepted": len(table.accepted), "rejected": len(table.rejected),
               "reasons": table.reason_counts(), "warnings": list(table.warnings)}
@@ -414,7 +424,7 @@ def geocode(args: argparse.Namespace) -> int:
         incidents.to_parquet(args.output, index=False)
     else:
         args.output.write_bytes(to_csv_bytes(incidents))
-    learn_from(args, file_digest(args.file), args.file.name, incidents)
+    learn_from(args, args.file.name, incidents, identify(args.file))
     counts = incidents["geo_precision"].value_counts()
     print(f"wrote {plural(len(incidents), 'row')} to {args.output} "
           f"({plural(len(table.rejected), 'row')} rejected; `dashboard check` lists why)")
@@ -439,7 +449,7 @@ def export(args: argparse.Namespace) -> int:
     shown = apply_filters(table.accepted, filters)
     args.output.write_bytes(to_csv_bytes(shown))
     # After the command's own work: an unusable filter stays a one-line error.
-    learn_from(args, table.files[0]["sha256"], args.file.name, table.accepted)
+    learn_from(args, args.file.name, table.accepted, identify_loaded(table, args.file))
     print(f"wrote {plural(len(shown), 'row')} to {args.output}")
     if filters.near:
         unsaid = left_out(unplaced_near(table.accepted, filters))

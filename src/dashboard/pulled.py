@@ -131,8 +131,9 @@ def read_copy(path: Path, events: bool = True) -> Copy | None:
 
 
 def about(data: bytes) -> dict | None:
-    """For provenance: which source, which pull and its terms, when `data` (a file's
-    bytes) is a pulled copy; None for any other file."""
+    """For provenance: which source, which pull and its terms, and what the copy holds
+    (the question every pull of it asks: its versions are one copy), when `data` (a
+    file's bytes) is a pulled copy; None for any other file."""
     if not data.startswith(b"PAR1"):
         return None
     try:
@@ -140,10 +141,11 @@ def about(data: bytes) -> dict | None:
         kept = json.loads(metadata[META_KEY])
         last = kept["history"][-1]
         source = kept["question"]["source"]
+        holds = describe(Question(**kept["question"]))
     except (KeyError, IndexError, TypeError, ValueError, pa.ArrowException):
         return None
     return {"source": source, "pull": last["pull"], "pulled_at": last["pulled_at"],
-            "asked": last["asked"], "terms": TERMS[source]}
+            "asked": last["asked"], "terms": TERMS[source], "holds": holds}
 
 
 def write_copy(path: Path, copy: Copy) -> None:

@@ -187,6 +187,8 @@ KINDS = {"fixes": Kind(OVERRIDES_FILE, is_fixes, signed=True),
 # shared store's table. Not among KINDS: an entry is written once and read whole into
 # `Saved.learned`, never merged into one file of entries.
 LEARNED_KIND = "learned"
+# In a learned file's record: what the pulled copy it was learned from holds, if it was one.
+COPY_OF = "copy_of"
 
 
 def save_mapping(columns, mapping: dict[str, str]) -> str | None:
@@ -438,7 +440,8 @@ def is_learned_file(value: object) -> bool:
     """A file learned from: its record and its points, column by column, in range."""
     if not (isinstance(value, dict) and isinstance(value.get("sha256"), str)
             and isinstance(value.get("name"), str) and isinstance(value.get("points"), dict)
-            and all(isinstance(value.get(n), int) for n in ("rows", "names"))):
+            and all(isinstance(value.get(n), int) for n in ("rows", "names"))
+            and isinstance(value.get(COPY_OF, ""), str)):
         return False
     points = value["points"]
     columns = [points.get(name) for name in POINT_COLUMNS]
@@ -495,16 +498,22 @@ def learned_from(values: list[dict]) -> Learned:
     in this order."""
     learned = NO_LEARNED
     for value in values:
-        file = {name: value[name] for name in ("sha256", "name", "rows", "names")}
+        file = {name: value[name] for name in ("sha256", "name", "rows", "names", COPY_OF)
+                if name in value}
         learned = learned.adding(file, pd.DataFrame(value["points"], columns=POINT_COLUMNS))
     return learned
 
 
-def learn(digest: str, name: str, accepted: pd.DataFrame) -> dict | None:
+def learn(digest: str, name: str, accepted: pd.DataFrame, copy_of: str | None = None
+          ) -> dict | None:
     """Learn the places of one loaded file (its accepted rows) under its SHA-256; the
     file's record, or None when it teaches nothing (no coordinates, none precise) or was
     learned already. Raises SaveError. Kept where the other choices are (`backend`): a
-    file in `learned_folder()`, or the team's shared store."""
+    file in `learned_folder()`, or the team's shared store.
+
+    ``copy_of`` names what a pulled copy holds (`pulled.about`): every pull rewrites the
+    copy, a new SHA-256 with mostly the same events, so the version learned before is
+    forgotten once this one is kept, or each event would count once per pull."""
     store = backend()
     if store.knows(digest):
         return None
@@ -512,9 +521,16 @@ def learn(digest: str, name: str, accepted: pd.DataFrame) -> dict | None:
     if points.empty:
         return None
     file = record(digest, name, points, int(teaching_rows(accepted).sum()))
+    if copy_of:
+        file[COPY_OF] = copy_of
     columns = {column: points[column].tolist() for column in POINT_COLUMNS}
     columns["events"] = [int(v) for v in columns["events"]]
-    return file if store.learn(digest, {**file, "points": columns}) else None
+    if not store.learn(digest, {**file, "points": columns}):
+        return None
+    for earlier in learned_files() if copy_of else ():
+        if earlier.get(COPY_OF) == copy_of and earlier["sha256"] != digest:
+            store.remove(LEARNED_KIND, str(earlier["sha256"]))
+    return file
 
 
 def learned_files() -> list[dict]:

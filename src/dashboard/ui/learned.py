@@ -55,7 +55,8 @@ def learn_tables(tables: list[Table], saved: store.Saved) -> bool:
             if file["sha256"] in known or not file["sha256"]:
                 continue
             try:
-                learned = store.learn(file["sha256"], file["name"], table.accepted)
+                learned = store.learn(file["sha256"], file["name"], table.accepted,
+                                      file.get("pulled", {}).get("holds"))
             except store.SaveError as error:
                 st.sidebar.error(plain(error))
                 continue
