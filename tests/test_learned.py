@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from dashboard import store
-from dashboard.dataset import load_path
+from dashboard.dataset import load_path, with_own_rows
 from dashboard.geo import distance_km
 
 from conftest import ROOT, SHARED_DATA, needs_shared_data, opened
@@ -119,6 +119,16 @@ def test_a_files_own_coded_rows_place_its_uncoded_ones(write_csv):
     row = placed(write_csv(mixed, "mixed.csv")).loc["u9"]
     assert (row["geo_method"], round(row["latitude"], 2)) == ("learned", 11.02)
     assert not store.learned_files()  # the pipeline saves nothing itself
+
+
+def test_a_file_learned_from_already_does_not_teach_its_own_rows_again(write_csv):
+    table = load_path(write_csv(CODED, "coded.csv"))
+    digest = table.files[0]["sha256"]
+    store.learn(digest, "coded.csv", table.accepted)
+    learned = store.read_saved().learned
+    assert with_own_rows(learned, table.accepted, digest) is learned
+    doubled = with_own_rows(learned, table.accepted, "another file's sha256")
+    assert doubled.places["events"].sum() == 2 * learned.places["events"].sum()
 
 
 def test_the_commands_learn_list_and_forget(write_csv, tmp_path):

@@ -103,7 +103,7 @@ def load_raw(raw: pd.DataFrame, name: str, layout: str = "auto",
     detected = detect_layout(raw.columns) if layout == "auto" else layout
     table = prepare_raw(raw, dataset_name(detected), detected, mapping, online=online,
                         malformed=malformed, progress=progress, saved=saved,
-                        gazetteer=gazetteer, families=families)
+                        gazetteer=gazetteer, families=families, digest=digest)
     return tag_file(table, name, digest)
 
 
@@ -140,7 +140,7 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
                 require_date: bool = True, online: OnlineGeocoder | None = None,
                 malformed: Sequence[Malformed] = (), progress: Progress = unobserved, *,
                 saved: Saved = NOTHING_SAVED, gazetteer: Gazetteer | None = None,
-                families: Families | None = None) -> Table:
+                families: Families | None = None, digest: str = "") -> Table:
     """Canonical, geocoded incidents from a frame of text cells (and the file's records
     that did not fit it, ``malformed``, which become rejected rows).
 
@@ -149,8 +149,9 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     ``require_date=False`` keeps undated rows (for `dashboard geocode`); ``online`` is
     asked for places the gazetteer lacks; ``saved.fixes`` (the user's) beat the
     gazetteer, the embedded one unless ``gazetteer`` is given; ``saved.learned`` places,
-    and those this file's own coded rows teach, compete with it; ``families`` (the alias
-    table, read now unless given) names each row's `actor_family`.
+    and those this file's own coded rows teach (unless learned from already, by its
+    SHA-256 ``digest``), compete with it; ``families`` (the alias table, read now unless
+    given) names each row's `actor_family`.
     """
     gazetteer = load_gazetteer() if gazetteer is None else gazetteer
     progress(f"Checking rows: {len(raw):,}", 0.3)
@@ -162,20 +163,21 @@ def prepare_raw(raw: pd.DataFrame, dataset: str, layout: str = "auto",
     unplaced = int((~is_placed(table.accepted)).sum())
     progress(f"Placing incidents without coordinates: {unplaced:,} of {len(table.accepted):,}",
              0.5)
-    learned = with_own_rows(saved.learned, table.accepted) if unplaced else saved.learned
+    learned = with_own_rows(saved.learned, table.accepted, digest) if unplaced else (
+        saved.learned)
     table = dataclasses.replace(table, accepted=geocode_incidents(
         table.accepted, gazetteer, online, dict(saved.fixes), learned))
     return name_districts(place_in_regions(table))
 
 
-def with_own_rows(learned: Learned, accepted: pd.DataFrame) -> Learned:
+def with_own_rows(learned: Learned, accepted: pd.DataFrame, digest: str = "") -> Learned:
     """``learned`` and what the file's own coded rows teach, for its rows without
     coordinates: a file that names a village with a point in one row and without in
     another places both, on its first load as on every later one (the rows without
-    coordinates teach nothing). Counted again if the file was learned from already: only
-    the order of namesakes' events can change."""
+    coordinates teach nothing). A file learned from already (its SHA-256 ``digest``) is
+    in ``learned``: added again, its events would count twice."""
     teaching = teaching_rows(accepted)
-    if not teaching.any():
+    if not teaching.any() or any(file["sha256"] == digest for file in learned.files):
         return learned
     points = learn_points(accepted[teaching])
     return learned.adding(record("this file", "this file", points, int(teaching.sum())),
