@@ -68,6 +68,13 @@ CASES = [
     ("Kirkuk", "IQ", "IQ", "place", (35.47, 44.39)),  # the city, not the governorate
     ("Gao", "ML", "ML", "place", (16.27, -0.04)),  # not the governorate, not Gao in BF
     ("Ménaka, Mali", None, "ML", "place", (15.92, 2.40)),  # hint from the text
+    # A town of a region's name outside it is not the region's own town: the Mexican state,
+    # not a village Quintana Roo in Baja California, Chiapas or Yucatán.
+    ("Quintana Roo, Mexico", None, "MX", "admin1", (19.67, -88.50)),
+    # Outside the outline of the province of its name, yet a city called so: the city.
+    ("Buenos Aires, Argentina", None, "AR", "place", (-34.61, -58.38)),
+    # No outlines for the United States: California, Maryland is far from the state's point.
+    ("California, United States", None, "US", "admin1", (36.70, -118.76)),
     ("Palma", "MZ", "MZ", "place", (-10.77, 40.47)),  # hand-kept: not Palma de Mallorca
     # The text names the district: placed by its town, at the district's precision.
     ("Palma District, Mozambique", None, "MZ", "admin2", (-10.77, 40.47)),

@@ -16,8 +16,14 @@ attempt's candidates are ranked, lowest first:
     type word says so ("Nineveh governorate")      -1   the kind the word names
     the country itself                               0
     a place in the row's country, or of 20,000+      1   Kirkuk the city, not the governorate
-    an admin-1 region                                2
-    a smaller place elsewhere                        3
+    an admin-1 region                                2   Quintana Roo the state, not a village
+    a smaller place elsewhere, or a place outside    3
+      the admin-1 region of its name in its country
+
+A town beats the region named after it only as the region's own town: inside its outline
+(static/admin1.geojson; within 300 km of its point where there is none), or a city of
+20,000+ called by the name, as capitals that are regions of their own are (Buenos Aires,
+Sanaa: see `outside_namesake_region`).
 
 then a hand-kept addition before bulk namesakes, then a town of 20,000+ before smaller
 ones, then the one nearest the row's district point, then one called by the name (not
@@ -493,8 +499,15 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     ranks = kind.map(KIND_RANK).where(kind != "place", 3).astype(float)
     # Within one country a town beats the region named after it (Gao, Idlib, Ménaka);
     # across countries only a big town does (Borno the Nigerian state, not Borna in Saxony).
-    important = candidates["hint"].notna() | (candidates["population"] >= BIG_PLACE)
-    ranks = ranks.mask((kind == "place") & important, 1)
+    big = candidates["population"] >= BIG_PLACE
+    important = candidates["hint"].notna() | big
+    # Only the region's own town, though: one outside the region is another place of that
+    # name, and the row means the region (Quintana Roo the Mexican state, not the village
+    # in Baja California; Morelos, not Ecatepec de Morelos). A city called by the very
+    # name is meant wherever it lies: a capital is often a region of its own beside the
+    # one named after it (Buenos Aires, Sanaa, Kyiv, Washington).
+    own = ~outside_namesake_region(candidates) | (big & called_so(candidates))
+    ranks = ranks.mask((kind == "place") & important & own, 1)
     ranks = ranks.mask(kind == candidates["prefer"], -1)
     # A place far outside the admin-1 region the row names is another town of that name
     # (there are several Bankis in Nigeria; the one in Borno is meant). With none nearer,
@@ -531,6 +544,56 @@ def rank(candidates: pd.DataFrame) -> pd.DataFrame:
     # too big for nearness to its middle to say anything.
     candidates["remoteness"] = from_district.fillna(0)
     return candidates[~(kind.isin(["place", "admin2"]) & far)]
+
+
+def outside_namesake_region(candidates: pd.DataFrame) -> pd.Series:
+    """Places that lie outside every admin-1 region of their country among the same
+    attempt's candidates (so named as they are); False where there is none.
+
+    Inside is judged by the admin-1 outlines the app ships: the town's outline is the one
+    holding the region's point or the one of the region's name. Nearness alone misleads
+    both ways: the Quintana Roo in Yucatán is 130 km from the point of the state of
+    Quintana Roo, and a big region's own town may be farther than ANCHOR_KM from its
+    point. Where the outlines cannot tell (the United States has none), within ANCHOR_KM
+    of the region's point counts as inside; and within SAME_PLACE_KM always does, since
+    the outlines are simplified and a region's town may be a region of its own (Ben Arous
+    lies in the outline of Tunis).
+    """
+    kind = candidates["kind"].astype(str).to_numpy()
+    # By position: the candidates of several lookups are concatenated, their labels repeat.
+    frame = pd.DataFrame({"qid": candidates["qid"].to_numpy(),
+                          "order": candidates["order"].to_numpy(),
+                          "country_code": candidates["country_code"].astype(str).to_numpy(),
+                          "latitude": candidates["latitude"].to_numpy(dtype=float),
+                          "longitude": candidates["longitude"].to_numpy(dtype=float),
+                          "name": candidates["name"].astype(object).to_numpy(),
+                          "position": np.arange(len(candidates))})
+    pairs = frame[kind == "place"].merge(frame[kind == "admin1"],
+                                         on=["qid", "order", "country_code"],
+                                         suffixes=("", "_region"))
+    outside = np.zeros(len(candidates), dtype=bool)
+    if pairs.empty:
+        return pd.Series(outside, index=candidates.index)
+    # Imported here: areas imports this module.
+    from dashboard.areas import load_outlines, locate
+    outlines = load_outlines()
+    country = outlines.code_numbers(pairs["country_code"])
+    town = locate(outlines, pairs["longitude"].to_numpy(), pairs["latitude"].to_numpy(),
+                  country)
+    around = locate(outlines, pairs["longitude_region"].to_numpy(),
+                    pairs["latitude_region"].to_numpy(), country)
+    numbers = {(code, key): number for number, (code, key) in enumerate(zip(
+        outlines.regions["country_code"].astype(str), outlines.regions["key"], strict=True))}
+    named = np.array([numbers.get((code, area_key(name)), -1) for code, name in zip(
+        pairs["country_code"], pairs["name_region"], strict=True)], dtype=np.int64)
+    in_outline = (town >= 0) & ((town == around) | (town == named))
+    known = (town >= 0) & ((around >= 0) | (named >= 0))
+    close = distance_km(pairs["latitude"], pairs["longitude"], pairs["latitude_region"],
+                        pairs["longitude_region"]).to_numpy()
+    pairs["inside"] = np.where(known, in_outline, close <= ANCHOR_KM) | (close <= SAME_PLACE_KM)
+    inside_any = pairs.groupby("position")["inside"].any()
+    outside[inside_any.index.to_numpy()] = ~inside_any.to_numpy()
+    return pd.Series(outside, index=candidates.index)
 
 
 def vouched_for(candidates: pd.DataFrame) -> pd.Series:
