@@ -181,6 +181,23 @@ def test_a_file_without_regions_gets_them_from_the_outlines(write_csv):
                                                  "l1": "outline", "s1": None}
 
 
+def test_a_row_placed_only_at_country_level_is_in_no_region(write_csv):
+    # Its point is the country's middle: Syria's lies in Hamah, Mali's in Timbuktu. Given
+    # that region, it was counted, shaded and flagged rising there.
+    text = ("event_id,date,country,place,fatalities\n"
+            "s1,2020-01-05,Syria,Xyzzy-not-a-place,4\n"
+            "s2,2020-01-06,Syria,Hama,2\n"
+            "m1,2020-01-07,Mali,,1\n")
+    incidents = load_path(write_csv(text)).accepted.set_index("event_id")
+    assert texts(incidents["geo_precision"]) == {"s1": "country", "s2": "place",
+                                                 "m1": "country"}
+    assert texts(incidents["admin1"]) == {"s1": None, "s2": "Hamah", "m1": None}
+    assert texts(incidents["admin1_source"]) == {"s1": None, "s2": "outline", "m1": None}
+    keys = areas.area_keys(incidents.reset_index())
+    assert texts(keys["area"]) == {0: None, 1: "Hamah", 2: None}
+    assert areas.counted(areas.index_areas(incidents.reset_index())).outside == 2
+
+
 def test_a_filled_region_is_spelled_as_the_file_spells_it_and_its_own_column_is_kept(
         write_csv):
     text = ("event_id,date,country,admin1,place,latitude,longitude,fatalities,admin1_source\n"
@@ -268,7 +285,11 @@ def test_dashboard_areas_counts_every_filtered_row(capsys, write_csv):
 def test_dashboard_areas_on_the_nigeria_file_puts_borno_first(capsys):
     path = SHARED_DATA / "ucdp_ged_nigeria_hdx_v20_1.csv"
     report = run_areas(capsys, path, "--by", "admin1")
-    placed = int(is_placed(load_path(path).accepted).sum())
+    accepted = load_path(path).accepted
+    # Every row placed finer than its country is in an area; the six UCDP places only in
+    # Nigeria (where_prec 6-7) are in none.
+    placed = int((is_placed(accepted) & (accepted["geo_precision"] != "country")).sum())
+    assert int((accepted["geo_precision"] == "country").sum()) == 6
     assert report["areas"][0]["area"] == "Borno"
     assert sum(area["incidents"] for area in report["areas"]) == report["in_areas"] == placed
     assert report["in_areas"] + report["not_in_any_area"] == report["rows"]

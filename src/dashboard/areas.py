@@ -299,7 +299,7 @@ def assign_admin1(incidents: pd.DataFrame, outlines: Outlines | None = None) -> 
     the outline's name of the region holding the row's point; missing where neither."""
     outlines = outlines or load_outlines()
     own = own_admin1(incidents)
-    todo = own.isna() & has_point(incidents)
+    todo = own.isna() & has_regional_point(incidents)
     found = np.full(len(incidents), -1, dtype=np.int64)
     found[todo.to_numpy()] = locate_rows(incidents, todo, outlines).to_numpy()
     names = outlines.regions["name"].to_numpy(dtype=object)[found]
@@ -322,7 +322,7 @@ def fill_admin1(incidents: pd.DataFrame, outlines: Outlines | None = None
               else pd.Series(pd.NA, index=incidents.index, dtype="string"))
     admin1 = admin1.where(present, pd.NA)
     source = pd.Series(pd.NA, index=incidents.index, dtype="string").mask(present, FROM_FILE)
-    todo = ~present & has_point(incidents)
+    todo = ~present & has_regional_point(incidents)
     if todo.any():
         found = locate_rows(incidents, todo, outlines).to_numpy()
         names = outlines.regions["name"].to_numpy(dtype=object)[found]
@@ -367,10 +367,16 @@ def file_spellings(incidents: pd.DataFrame, own: pd.Series, outlines: Outlines) 
     return matches.set_index(["country_code", "region"])["admin1"].astype(object)
 
 
-def has_point(incidents: pd.DataFrame) -> pd.Series:
+def has_regional_point(incidents: pd.DataFrame) -> pd.Series:
+    """Rows whose point says which region they are in: a row placed only at country
+    level sits at its country's middle, in whichever region that is (Hamah for a row
+    known only to be in Syria, Timbuktu for Mali), not in one the incident was."""
     if not {"latitude", "longitude"} <= set(incidents.columns):
         return pd.Series(False, index=incidents.index)
-    return incidents["latitude"].notna() & incidents["longitude"].notna()
+    point = incidents["latitude"].notna() & incidents["longitude"].notna()
+    if "geo_precision" in incidents:
+        point &= (incidents["geo_precision"].astype(object) != "country").to_numpy()
+    return point
 
 
 def categorical(values: pd.Series) -> pd.Series:
@@ -442,7 +448,7 @@ def name_match(region_keys: pd.Series, keys: pd.Series, outlines: Outlines,
 
 def by_points(rows: pd.DataFrame, frame: pd.DataFrame, outlines: Outlines) -> pd.DataFrame:
     """Per spelling, the region holding more than MAJORITY of its rows' points."""
-    found = locate_rows(rows, has_point(rows), outlines)
+    found = locate_rows(rows, has_regional_point(rows), outlines)
     placed = frame.loc[found.index].assign(found=found.to_numpy())
     counts = (placed.groupby(["country_code", "admin1", "found"], dropna=False, observed=True)
               .size().rename("n").reset_index())
@@ -483,7 +489,7 @@ def admin1_keys(incidents, codes, country, outlines) -> pd.DataFrame:
         lookup = matches.set_index(["country_code", "admin1"])["region"]
         region[named] = lookup.reindex(pd.MultiIndex.from_arrays(
             [codes[named], own[named]])).fillna(-1).to_numpy(dtype=np.int64)
-    todo = own.isna() & has_point(incidents)
+    todo = own.isna() & has_regional_point(incidents)
     region[todo.to_numpy()] = locate_rows(incidents, todo, outlines).to_numpy()
     known = region >= 0
     regions = outlines.regions.iloc[np.where(known, region, 0)]
@@ -510,8 +516,8 @@ class AreaIndex:
 @dataclass(frozen=True)
 class AreaCounts:
     """The areas of some rows, what the map shades them by, and how many of the rows
-    lie in no region the map can shade (no point, a point outside every outline, or a
-    region the outlines lack)."""
+    lie in no region the map can shade (no point, a point only at country level or
+    outside every outline, or a region the outlines lack)."""
 
     table: pd.DataFrame  # AREA_COLUMNS, most incidents first
     outside: int

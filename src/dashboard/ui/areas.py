@@ -63,8 +63,8 @@ def areas_ui(event, shown: caches.View, settings: MapSettings) -> None:
     outside = len(shown.selection) - int(counts.table["incidents"].sum())
     st.caption(f"{plural(len(table), 'admin-1 area')} in view; click a region on the map to "
                "filter to it." + (f" {plural(outside, 'incident')} in none (no region in "
-                                  "the file and no point inside an outline)." if outside
-                                  else ""))
+                                  "the file, and placed only at country level or at a point "
+                                  "outside every outline)." if outside else ""))
     st.dataframe(as_cells(table), hide_index=True, key="areas_table",
                  column_config={name: st.column_config.NumberColumn(name, format="localized")
                                 for name in ("Incidents", "Fatalities")})
