@@ -100,6 +100,10 @@ CASES = [
     ("North Kivu, Democratic Republic of Congo", None, "CD", "admin1", (-0.56, 28.71)),
     ("Gajiganna village", "NG", "NG", "place", (12.26, 13.11)),  # OpenStreetMap village
     ("Bulawayo, Rhodesia", None, "ZW", "place", (-20.15, 28.58)),  # a former name
+    # A country named before an article's title: London in England, not in Ontario.
+    ("London, United Kingdom, 1984 Heathrow Airport bombing", None, "GB", "place",
+     (51.51, -0.13)),
+    ("Tagkawayan, Phillippines", None, "PH", "country", None),  # a country misspelled
     # Called so, before a bigger namesake that has the name only as an alternate.
     ("Bristol", "US", "US", "place", (41.67, -72.95)),  # not Independence, Missouri
     ("Amaravati", "IN", "IN", "place", (16.51, 80.52)),  # not Amravati, Maharashtra
@@ -114,6 +118,7 @@ def test_resolve(place, hint, country, precision, point):
     result = resolve(query, gazetteer).iloc[0]
     assert result["geo_precision"] == precision
     assert result["geo_method"] == "gazetteer"
+    assert result["found_country_code"] == country
     if precision == "country":
         expected = gazetteer.countries.set_index("country_code").loc[country]
         assert (result["latitude"], result["longitude"]) == (expected["latitude"],
@@ -441,3 +446,13 @@ def test_a_row_naming_only_palestine_is_placed_at_its_country():
     out = geocode(incidents, load_gazetteer())
     assert out["geo_precision"].tolist() == ["country", "country"]
     assert distance_km(out["latitude"][0], out["longitude"][0], 31.9, 35.2) < 1
+
+
+def test_a_loose_spelling_with_no_country_to_keep_it_near_is_no_match():
+    # "Wardigleey district" (Somalia) once matched Weakley County, Tennessee, by its
+    # consonants, and was drawn there.
+    query = pd.DataFrame({"place": ["Wardigleey district and Galmudug"], "admin2": [None],
+                          "admin1": [None], "country_code": [None]}, dtype="string")
+    result = resolve(query, load_gazetteer()).iloc[0]
+    assert pd.isna(result["latitude"])
+    assert pd.isna(result["geo_precision"])  # `place_offline` calls it unresolved

@@ -7,10 +7,12 @@ constrained by the row's country -> the country's own point -> unresolved. Each 
 Ranking, the part worth explaining. The place text is split into attempts, tried in
 order: its comma-separated parts ("Ménaka, Mali"; a trailing part that names a country
 becomes the country hint when the row has none, and so does one naming an admin-1 region
-of one country only, "Belfast, Northern Ireland"), each with its alternatives ("Kobane/Ayn
-al Arab", "Al-Rai (Choban Bey)"); then the row's admin2 and admin1 columns. Each
-attempt is looked up by its normalised key, and only if no attempt matches, by its
-consonant skeleton (transliterations that differ in vowels: "Sayyeda Zeinab"). An
+of one country only, "Belfast, Northern Ireland", or a country named before a last part
+that is no place, "London, United Kingdom, 1984 Heathrow Airport bombing"), each with its
+alternatives ("Kobane/Ayn al Arab", "Al-Rai (Choban Bey)"); then the row's admin2 and
+admin1 columns. Each attempt is looked up by its normalised key, and only if no attempt
+matches, by its consonant skeleton (transliterations that differ in vowels: "Sayyeda
+Zeinab"): a looser spelling only within the row's country, or as a country's name. An
 attempt's candidates are ranked, lowest first:
 
     type word says so ("Nineveh governorate")      -1   the kind the word names
@@ -284,8 +286,13 @@ def match_attempts(attempts: pd.DataFrame, gazetteer: Gazetteer,
             missed = missed.assign(**{column: missed["key"].map(fold)})
             missed = missed[missed[column] != ""]
         entries = gazetteer.entries.drop(columns=[c for c in MATCH_COLUMNS if c != column])
-        found.append(rank(pd.concat([missed.merge(entries, on=column),
-                                     match_learned(missed, learned, column)])))
+        matched = missed.merge(entries, on=column)
+        if fold:
+            # A looser spelling is a guess: with no country to keep it near, a guess
+            # anywhere on earth ("Wardigleey district" as Weakley County, Tennessee),
+            # unless it is a country's name ("Phillippines").
+            matched = matched[matched["hint"].notna() | (matched["kind"] == "country")]
+        found.append(rank(pd.concat([matched, match_learned(missed, learned, column)])))
     # Text that matched nothing, however spelled: a name one letter off, in its district.
     if attempts["district_lat"].notna().any():
         matched = pd.MultiIndex.from_frame(pd.concat(found)[["qid", "order"]])
@@ -748,6 +755,14 @@ def read_place_tail(row, gazetteer: Gazetteer) -> tuple[list[str], str | None, s
     while len(parts) > 1 and gazetteer.country_code(parts[-1]):
         hint = hint or gazetteer.country_code(parts[-1])
         parts.pop()
+    # "London, United Kingdom, 1984 Heathrow Airport bombing": a country named between
+    # the place and a last part that is no place (an article's title) is the country as
+    # surely, and what follows it is not where the incident was. Without it, London in
+    # Ontario tied with London in England.
+    named = [gazetteer.country_code(part) for part in parts[1:-1]] if hint is None else []
+    if any(named):
+        at = next(i for i, code in enumerate(named) if code)
+        hint, parts = named[at], parts[:at + 1]
     # "Belfast, Northern Ireland", "Hebron, West Bank": one that names an admin-1 region (a
     # constituent country, a disputed territory) gives its country where only one country
     # has a region of that name: "Punjab" and "Kashmir" are in two, and a row is better
