@@ -50,6 +50,8 @@ def test_one_date(text, start, end, precision):
         (["03/04/2021", "05/06/2021"], ["2021-04-03", "2021-06-05"], True),
         # Both orders occur: only the rows that read one way are taken.
         (["13/04/2021", "04/13/2021", "05/06/2021"], ["2021-04-13", "2021-04-13", None], True),
+        # Both orders, but every value reads only one way: nothing guessed, nothing lost.
+        (["13/04/2021", "04/13/2021"], ["2021-04-13", "2021-04-13"], False),
     ],
 )
 def test_day_month_order_is_decided_per_column(column, expected, warned):
@@ -76,3 +78,25 @@ def test_ranges_keep_their_end(text, start, end):
     parsed = parse_dates(pd.Series([text], dtype="string"))
     assert parsed.start[0].strftime("%Y-%m-%d") == start
     assert parsed.end[0].strftime("%Y-%m-%d") == end
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        ["2020-03-01", "2020-03-02", "32/13/2020"],  # the QA file: ISO dates and one typo
+        ["13/13/2020"],
+        ["31/02/2020", "02/31/2020"],  # no 31st of February in either order
+    ],
+)
+def test_an_impossible_date_is_not_a_clue_to_the_day_month_order(column):
+    parsed = parse_dates(pd.Series(column, dtype="string"))
+    # No order to warn about: nothing here could be read both ways.
+    assert parsed.warning is None
+    impossible = [text for text in column if "/" in text]
+    assert parsed.start[[text in impossible for text in column]].isna().all()
+
+
+def test_an_impossible_date_does_not_hide_the_real_ambiguity():
+    parsed = parse_dates(pd.Series(["32/13/2020", "03/04/2021"], dtype="string"))
+    assert parsed.start[1].strftime("%Y-%m-%d") == "2021-04-03"
+    assert parsed.warning.startswith("1 distinct date such as '03/04/2021' could be day/month")

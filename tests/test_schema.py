@@ -176,6 +176,17 @@ def test_ambiguous_day_month_order_is_a_warning_on_the_table():
     assert "day/month" in table.warnings[0]
 
 
+def test_an_impossible_date_is_rejected_with_its_reason_not_a_day_month_warning():
+    # The QA file: ISO dates and one date that is no date in either order.
+    table = run(pd.DataFrame({"date": ["2020-03-01", "2020-03-02", "32/13/2020"],
+                              "place": ["Mosul", "Baghdad", "Tikrit"]}))
+    assert len(table.accepted) == 2
+    rejected = table.rejected.iloc[0]
+    assert (rejected["row"], rejected["date"], rejected["reason"]) == (
+        3, "32/13/2020", REASON_NO_DATE)
+    assert table.warnings == ()
+
+
 def test_ucdp_end_dates_come_from_their_own_column():
     frame = pd.DataFrame({"id": ["1"], "date_start": ["2016-07-03"], "date_end": ["2016-07-05"],
                           "where_prec": ["1"], "best": ["3"]})

@@ -4,8 +4,9 @@
 "March 14-15 2005", "14–15 March 2005", "June 2021", "2014". Each form is one regular
 expression applied to the whole column at once, so a million rows take seconds, not
 minutes. Whether "03/04/2021" is the 3rd of April or the 4th of March is decided once per
-column from the values that can only be read one way (a first number over 12 means day
-first); a column where no value decides is read day-first and reported as ambiguous.
+column from the values that are a real date only one way ("25/04/2021" means day first);
+a column where no value decides is read day-first and reported as ambiguous. A value
+that is no date either way ("32/13/2020") decides nothing and is left unread.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import calendar
 from dataclasses import dataclass
 
 import pandas as pd
+
+from dashboard.wording import plural
 
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
@@ -107,25 +110,34 @@ def _numeric_dates(text: pd.Series, parts: pd.DataFrame, precision: pd.Series) -
     found = text[precision.isna()].str.extract(NUMERIC).dropna()
     if found.empty:
         return None
-    first, second = (_number(found[c]) for c in ("first", "second"))
-    day_first, month_first = (first > 12).any(), (second > 12).any()
+    year, first, second = (_number(found[c]) for c in ("year", "first", "second"))
+    # Only a real date says which order a column uses: "32/13/2020" or "31/02/2020" is
+    # no date either way, so it decides nothing and is left unread (its row rejected).
+    as_day_first = _to_dates(pd.DataFrame({"year": year, "month": second, "day": first}))
+    as_month_first = _to_dates(pd.DataFrame({"year": year, "month": first, "day": second}))
+    only_day, only_month = as_day_first.notna() & as_month_first.isna(), (
+        as_month_first.notna() & as_day_first.isna())
+    either = as_day_first.notna() & as_month_first.notna()
+    mixed = only_day.any() and only_month.any()
     warning = None
-    if day_first and month_first:
+    if mixed:
         # Both orders occur: only rows that can be read one way are kept; the rest are
         # rejected as unrecognised rather than guessed.
-        warning = ("the date column mixes day/month and month/day orders; dates that "
-                   "could be read either way were not accepted.")
-        swap = second > 12
-        found = found[(first > 12) | swap]
-        swap = swap[found.index]
-    elif month_first:
-        swap = pd.Series(True, index=found.index)
+        keep = only_day | only_month
+        if either.any():
+            warning = ("the date column mixes day/month and month/day orders; dates that "
+                       f"could be read either way ({plural(either.sum(), 'distinct date')}, "
+                       f"such as {text[either.idxmax()]!r}) were not accepted.")
     else:
-        swap = pd.Series(False, index=found.index)
-        if not day_first:
-            warning = (f"{len(found):,} distinct dates such as {text[found.index[0]]!r} "
-                       "could be day/month or month/day; they were read as day/month. If that is "
-                       "wrong, write them as YYYY-MM-DD.")
+        keep = only_day | only_month | either
+        if either.any() and not only_month.any() and not only_day.any():
+            warning = (f"{plural(either.sum(), 'distinct date')} such as "
+                       f"{text[either.idxmax()]!r} could be day/month or month/day; the column "
+                       "was read as day/month. If that is wrong, write them as YYYY-MM-DD.")
+    month_first = only_month.any() and not only_day.any()
+    swap = only_month | (either & month_first)
+    found = found[keep]
+    swap = swap[keep]
     found = found.assign(day=found["first"].where(~swap, found["second"]),
                          month=found["second"].where(~swap, found["first"]))
     for column in ("year", "month", "day"):
