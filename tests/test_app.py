@@ -87,6 +87,13 @@ def test_country_and_period_change_map_table_and_export(app, write_csv):
     assert exported["event_id"].tolist() == ["n2", "n3"]
 
 
+def test_fatalities_not_read_are_a_sidebar_warning(app, write_csv):
+    at = app(write_csv(SMALL.replace("Kabul,7,", "Kabul,seven,")))
+    warnings = " ".join(w.value for w in at.sidebar.warning)
+    assert "1 fatality value could not be read as a count" in warnings
+    assert "seven" in warnings
+
+
 def test_rejected_rows_are_listed(app, write_csv):
     at = app(write_csv(SMALL))
     expander_text = " ".join(m.value for m in at.sidebar.markdown)

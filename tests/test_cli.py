@@ -30,6 +30,19 @@ def test_check_json(write_csv, capsys):
                       "reasons": {"date missing or not recognised": 1}, "warnings": []}
 
 
+def test_check_says_which_fatalities_were_not_read(write_csv, capsys):
+    # The QA file: before, "5 accepted" and nothing else, with three tolls silently lost.
+    path = write_csv("date,country,place,fatalities\n"
+                     "2020-03-01,Iraq,Mosul,+5\n2020-03-02,Iraq,Baghdad,~3\n"
+                     "2020-03-03,Iraq,Tikrit,five\n2020-03-04,Iraq,Kirkuk,-1\n"
+                     "2020-03-05,Iraq,Basra,3.7\n")
+    assert main(["check", str(path), "--no-learn"]) == 0
+    out = capsys.readouterr().out
+    assert "5 accepted, 0 rejected" in out
+    assert ('warning: 3 fatality values could not be read as a count ("five", "-1", "3.7")'
+            in out)
+
+
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [

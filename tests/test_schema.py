@@ -214,11 +214,52 @@ def test_malformed_lines_become_rejected_rows_with_every_cell():
         ("more than 100", 100),
         ("1.5e3", None),  # not a count anyone writes
         ("99999999999999999999999", None),  # an overflow, not a death toll
+        ("+5", 5),  # a plus sign is a count
+        ("5.0", 5),  # a spreadsheet's whole number
+        (">21", 21),  # as "more than 21"
+        ("≈30", 30),  # as "~30"
+        ("3.7", None),  # no one is 0.7 killed
+        ("-1", None),  # how some datasets write "unknown"
+        ("five", None),
     ],
 )
 def test_parse_counts_more_forms(text, expected):
     parsed = parse_counts(pd.Series([text], dtype="string"))[0]
     assert (None if pd.isna(parsed) else int(parsed)) == expected
+
+
+def test_fatalities_not_read_are_flagged_and_warned_and_the_rows_kept():
+    # The QA file, plus the ways of saying "unknown" that are no surprise.
+    frame = pd.DataFrame({
+        "date": ["2020-03-01", "2020-03-02", "2020-03-03", "2020-03-04", "2020-03-05",
+                 "2020-03-06", "2020-03-07", "2020-03-08"],
+        "place": ["Mosul", "Baghdad", "Tikrit", "Kirkuk", "Basra", "Erbil", "Najaf", "Hit"],
+        "fatalities": ["+5", "~3", "five", "-1", "3.7", "Unknown", "", "five"],
+    })
+    table = run(frame)
+    accepted = table.accepted
+    assert len(accepted) == 8  # an unreadable toll is no reason to lose the incident
+    assert accepted["fatalities"].tolist()[:2] == [5, 3]
+    assert accepted["fatalities"][2:].isna().all()
+    assert accepted["flags"].fillna("").tolist() == [
+        "", "", 'fatalities not read as a count: "five"', 'fatalities not read as a count: "-1"',
+        'fatalities not read as a count: "3.7"', "", "", 'fatalities not read as a count: "five"']
+    assert table.warnings == (
+        '4 fatality values could not be read as a count ("five", "-1", "3.7"): each such '
+        "row is kept, with fatalities unknown, and adds nothing to fatality totals; its flags "
+        "column quotes the cell. Write a whole number, such as 5, for it to count.",)
+
+
+def test_the_fatality_warning_counts_only_rows_that_were_loaded():
+    frame = pd.DataFrame({"date": ["#date", "2020-03-01", "someday", "2020-03-03"],
+                          "country": ["#country", "Iraq", "Iraq", "Iraq"],
+                          "place": ["#loc", "Mosul", "Tikrit", "Hit"],
+                          "best": ["#affected+killed", "1", "five", "dozens"]})
+    table = run(frame)
+    assert table.warnings == (
+        '1 fatality value could not be read as a count ("dozens"): each such row is kept, '
+        "with fatalities unknown, and adds nothing to fatality totals; its flags column "
+        "quotes the cell. Write a whole number, such as 5, for it to count.",)
 
 
 def test_decimal_comma_coordinates_are_kept():

@@ -19,6 +19,7 @@ from dashboard.dates import PRECISIONS as DATE_PRECISIONS
 from dashboard.dates import ParsedDates, parse_dates
 from dashboard.geo import is_placed
 from dashboard.sources import LoaderError, Malformed
+from dashboard.wording import plural
 
 CANONICAL_COLUMNS = [
     "event_id", "date", "date_end", "date_precision", "country", "country_code", "admin1",
@@ -85,9 +86,14 @@ SOURCE_PRECISION = {
     "gtd": ("specificity", {"1": "exact", "2": "place", "3": "place", "4": "admin1",
                             "5": "country"}),
 }
-# "13", "13+", "26 (+2 terrorists)", "c. 40", "at least 30", "1,234": a leading count.
+# "13", "13+", "+5", "26 (+2 terrorists)", "c. 40", "at least 30", ">21", "1,234", "5.0" (a
+# spreadsheet's whole number): a leading count. "3.7" and "-1" are no count of people.
 FATALITIES_PATTERN = (r"^\s*(?:c\.|ca\.|about|approx\.?|approximately|at least|over|"
-                      r"more than|~)?\s*(\d{1,3}(?:[,\s]\d{3})+|\d+)(?![\d.,]*\d)")
+                      r"more than|~|≈|>)?\s*\+?(\d{1,3}(?:[,\s]\d{3})+|\d+)(?:\.0+)?"
+                      r"(?![\d.,]*\d)")
+# Fatality cells that say the toll is not known, as many files write it: missing, and no
+# surprise worth a flag. "Unknown (+6)": Wikipedia's lists add the attackers in brackets.
+UNKNOWN_COUNT_PATTERN = r"(?:unknown|n/?a|\?+|-+)(?:\s*\(.*\))?"
 # 12°30′15″S, 12°30'N, 12 30 00 N, N 12.5°, 3°W: degrees, minutes and seconds, with
 # the hemisphere before or after (S and W are negative) or a sign, not both.
 DMS_PATTERN = (r"^(?P<sign>[-−+]?)\s*(?P<before>[NSEWnsew]?)\s*(?P<degrees>\d{1,3}(?:\.\d+)?)"
@@ -116,6 +122,7 @@ FLAG_NOT_A_COORDINATE = "coordinates not read as numbers, dropped"
 FLAG_SWAPPED = "latitude and longitude look swapped, dropped"
 FLAG_DUPLICATE_ID = "duplicate event_id"
 FLAG_URL = "source_url dropped: not an http(s) link"
+FLAG_NOT_A_COUNT = "fatalities not read as a count"
 
 
 class AccountingError(ValueError):
@@ -184,24 +191,27 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     countries = read_countries(column("country"), country_code, country_name)
     url, url_flag = read_urls(column("source_url"))
     location, location_flags = read_location(raw, layout, column)
+    fatalities, unread_fatalities = read_fatalities(column("fatalities"))
     canonical = {
         "event_id": fill_ids(column("event_id"), raw), "date": dates.start,
         "date_end": dates.end,
         "date_precision": dates.precision.astype(pd.CategoricalDtype(DATE_PRECISIONS)),
         **countries, **read_texts(column, picked, layout), "source_url": url, **location,
-        "geo_ambiguous": False, "fatalities": per_distinct(column("fatalities"), parse_counts),
+        "geo_ambiguous": False, "fatalities": fatalities,
         "dataset": dataset,
     }
     out = pd.DataFrame(index=raw.index)
     for name, values in canonical.items():
         out[name] = values
-    flags = pd.DataFrame({FLAG_URL: url_flag, **location_flags}, index=raw.index)
+    flags = pd.DataFrame({FLAG_URL: url_flag, **location_flags,
+                          FLAG_NOT_A_COUNT: '"' + unread_fatalities + '"'}, index=raw.index)
     flags[FLAG_DUPLICATE_ID] = out["event_id"].duplicated(keep=False)
     out["flags"] = join_flags(flags)
     out = add_extras(type_columns(out), raw, picked)
     bad, rejected = reject_rows(raw, out, require_date, malformed)
     return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected, layout=layout,
-                 warnings=tuple(w for w in (dates.warning,) if w),
+                 warnings=tuple(w for w in (dates.warning,
+                                            unread_counts_warning(unread_fatalities[~bad])) if w),
                  rows_in=len(raw) + len(malformed))
 
 
@@ -459,6 +469,34 @@ def parse_counts(text: pd.Series) -> pd.Series:
     digits = text.str.lower().str.extract(FATALITIES_PATTERN, expand=False)
     counts = pd.to_numeric(digits.str.replace(r"[,\s]", "", regex=True), errors="coerce")
     return counts.where(counts <= MAX_COUNT).astype("Int64")
+
+
+def read_fatalities(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each row's count (`parse_counts`), and the cell where it was not read though it
+    was neither empty nor a way of writing "unknown": kept for the row's flag, so a toll
+    we could not read is said, not silently left out of the totals."""
+    counts = per_distinct(text, parse_counts)
+    # Only the rows without a count are looked at again: in most files, few or none.
+    missing = counts.isna()
+    unread = per_distinct(text[missing], lambda cells: cells.where(
+        cells.ne("") & ~cells.str.lower().str.fullmatch(UNKNOWN_COUNT_PATTERN, na=True)))
+    return counts, unread.reindex(text.index)
+
+
+def unread_counts_warning(unread: pd.Series) -> str | None:
+    """The table's warning about the fatality cells not read (`read_fatalities`) in the
+    rows loaded: how many, and a few of them as written."""
+    unread = unread.dropna()
+    if unread.empty:
+        return None
+    distinct = unread.unique()
+    # A long cell would swamp the message; the row's flag has all of it.
+    shown = ", ".join(f'"{cell if len(cell) <= 40 else cell[:39] + "…"}"'
+                      for cell in distinct[:3])
+    return (f"{plural(len(unread), 'fatality value')} could not be read as a count "
+            f"({'e.g. ' if len(distinct) > 3 else ''}{shown}): each such row is kept, with "
+            "fatalities unknown, and adds nothing to fatality totals; its flags column quotes "
+            "the cell. Write a whole number, such as 5, for it to count.")
 
 
 def coordinate(text: pd.Series) -> pd.Series:
