@@ -115,6 +115,14 @@ def test_the_page_lists_a_planted_surge_with_its_reason_and_no_flat_area(monkeyp
     assert at.query_params["rising_period"] == "4w"
 
 
+def test_a_search_that_keeps_nothing_says_the_filters_left_no_incident(monkeypatch,
+                                                                         surge_file):
+    at = opened(monkeypatch, surge_file, q="zzzzqq-matches-nothing")
+    assert not at.exception
+    assert "No dated incident passes the filters (the period aside)" in "\n".join(
+        element.value for element in at.markdown)
+
+
 def test_the_link_chooses_by_country_and_month_and_reads_back(monkeypatch, surge_file):
     at = opened(monkeypatch, surge_file, rising_by="country", rising_period="month",
                 compare="2023-01-01..2023-06-30,2024-01-01..2024-06-20")

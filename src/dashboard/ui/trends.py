@@ -86,7 +86,9 @@ def rising_ui(period: caches.View) -> None:
     result = caches.rising_areas(past_view(period), by, kind, period.filters.end)
     st.markdown("### Rising", help=RULES_HELP)
     if result.start is None:
-        st.write("No dated incident to compare.")
+        # The file may well have dated incidents: the other filters left none of them.
+        st.write("No dated incident passes the filters (the period aside): nothing to "
+                 "compare.")
         return
     shown = flagged(result)
     st.caption(f"{plural(len(result.areas), LEVEL_NAME[by], LEVEL_NAMES[by])}: "
