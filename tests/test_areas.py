@@ -242,7 +242,7 @@ def test_the_areas_tooltip_shows_names_as_text():
                              area_counts=areas.AreaCounts(table, 0, "fatalities"))
     _, layer = deck_layer(incident_map, "areas")
     # A text tooltip: deck.gl sets it as the element's text, never parses it as HTML.
-    assert set(incident_map.deck._tooltip) == {"text"}
+    assert set(incident_map.deck._tooltip) == {"text", "style"}
     assert layer["data"]["features"][0]["properties"]["name"] == hostile
     assert incident_map.scale == [("0", layers.NO_FATALITIES)]
 

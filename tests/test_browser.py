@@ -254,6 +254,9 @@ def test_hostile_cells_run_nothing_in_the_page(tmp_path, page):
         expect(tooltip).to_contain_text("Nigeria", timeout=10_000)
         shown = tooltip.inner_text()
         assert any(payload in shown for payload in PAYLOADS), shown
+        # Wrapped narrower than the map, its precision first: seen whatever the edge cuts.
+        assert shown.startswith("Placed at: "), shown
+        assert tooltip.bounding_box()["width"] <= 320
         assert tooltip.locator("script, img, a").count() == 0
         assert page.evaluate("window.__pwned") == 0
         assert dialogs == []

@@ -226,3 +226,31 @@ def test_heatmap_legend_is_the_colour_range_the_layer_draws(monkeypatch, count):
 def test_the_map_moves_only_when_the_incidents_leave_the_view_or_fill_a_corner(
         view, box, fit_zoom, moves):
     assert layers.needs_framing(view, box, fit_zoom) is moves
+
+
+def test_a_long_tooltip_is_shortened_wrapped_and_says_its_precision_first():
+    # QA: a 2,000-character place ran the tooltip past the map's edge, hiding the
+    # "Placed at" line under it.
+    frame = incidents(3).assign(place=["P" * 2_000, "Kabul", "x"], actor="word " * 400,
+                                geo_precision=["country", "place", "admin1"])
+    incident_map = build_map(frame, "points")
+    points = {point["row"]: point for point in marks(incident_map)["data"]}
+    long = points[0]
+    assert long["place"] == "P" * (layers.TOOLTIP_CHARS - 1) + "…"
+    assert len(long["actor"]) == layers.TOOLTIP_CHARS
+    assert long["actor"].endswith("…")
+    assert points[1]["place"] == "Kabul"  # a short value is shown whole
+    tooltip = incident_map.deck._tooltip
+    # Still text (deck.gl sets it as text, never HTML): the precision on the first line,
+    # seen even when the map's edge cuts off the lines under it.
+    assert set(tooltip) == {"text", "style"}
+    assert tooltip["text"].startswith("Placed at: {geo_precision} level\n")
+    assert tooltip["style"]["maxWidth"].endswith("px")
+    assert tooltip["style"]["overflowWrap"] == "anywhere"  # breaks "PPPP…" too
+
+
+@pytest.mark.parametrize("layer", ["grid", "heatmap", "areas"])
+def test_every_tooltip_wraps_at_the_same_width(layer):
+    incident_map = build_map(incidents(20), layer)
+    tooltip = incident_map.deck._tooltip
+    assert tooltip is False or tooltip["style"] == layers.TOOLTIP_STYLE

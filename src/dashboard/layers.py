@@ -30,8 +30,19 @@ MAP_INPUT = ["latitude", "longitude", "fatalities", "place", "admin1", "country"
 CELL_INPUT = ["latitude", "longitude", "fatalities"]
 POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
                  "actor", "event_type", "fatalities", "geo_precision", "row"]
-TOOLTIP = ("{place}, {country}\n{date}\n{actor}\n{event_type}\nFatalities: {fatalities}\n"
-           "Placed at: {geo_precision} level")
+# The precision comes first: deck.gl puts a tooltip's top left corner at the pointer and
+# never moves it back inside the map, so a point near the map's bottom edge shows only
+# the first lines (and Streamlit fills the template in order, so no value can stand in
+# for it). The tooltip stays text: deck.gl sets it as the element's text, never HTML.
+TOOLTIP = ("Placed at: {geo_precision} level\n{place}, {country}\n{date}\n{actor}\n"
+           "{event_type}\nFatalities: {fatalities}")
+# Each text field of a point's tooltip is cut to this many characters (an ellipsis the
+# last): a name of 2,000 characters made a tooltip taller than the map. Whole in the
+# table and the incident's record; 99% of the Wikipedia list's places and actors fit.
+TOOLTIP_CHARS = 60
+# Every tooltip wraps at this width (deck.gl's own only at the map's edge), and breaks a
+# word too long for a line anywhere (a place written without spaces).
+TOOLTIP_STYLE = {"maxWidth": "320px", "overflowWrap": "anywhere"}
 CELL_COLUMNS = ["polygon", "longitude", "latitude", "weight", "colour", "incidents",
                 "fatalities", "cell"]
 CELL_TOOLTIP = "{incidents} incidents, {fatalities} fatalities\nin this {cell} grid cell"
@@ -145,9 +156,9 @@ def colours(incidents: pd.DataFrame, colour_by: str) -> dict[str, tuple[int, int
 
 def map_points(incidents: pd.DataFrame, colour_by: str,
                palette: dict[str, tuple[int, int, int]]) -> pd.DataFrame:
-    """One row per placed incident, only what the map and tooltip need, as text, coloured
-    by its ``colour_by`` value's ``palette`` colour; `row` is the incident's index, so a
-    click can find its full record."""
+    """One row per placed incident, only what the map and tooltip need, as text (names
+    shortened to TOOLTIP_CHARS), coloured by its ``colour_by`` value's ``palette`` colour;
+    `row` is the incident's index, so a click can find its full record."""
     where = placed(incidents)
     fatalities = where["fatalities"].astype("Float64")
     # Each point's colour by the rank of its value in the palette (-1: other).
@@ -166,16 +177,26 @@ def map_points(incidents: pd.DataFrame, colour_by: str,
         "radius": (3 + 1.5 * fatalities.fillna(0) ** 0.5).clip(upper=30).round(1),
         "colour": [[*(PALETTE[r] if r >= 0 else OTHER), ALPHA_COARSE if pale
                     else ALPHA_PRECISE] for r, pale in zip(rank.tolist(), coarse, strict=True)],
-        "place": text("place").fillna(text("admin1")).fillna("(no place)"),
-        "country": text("country").fillna("(no country)"),
+        "place": shorten(text("place").fillna(text("admin1")).fillna("(no place)")),
+        "country": shorten(text("country").fillna("(no country)")),
         "date": where["date"].dt.strftime("%Y-%m-%d"),
-        "actor": text("actor").fillna("(actor not reported)"),
-        "event_type": text("event_type").fillna("(type not reported)"),
+        "actor": shorten(text("actor").fillna("(actor not reported)")),
+        "event_type": shorten(text("event_type").fillna("(type not reported)")),
         "fatalities": fatalities.astype("Int64").astype("string").fillna("not reported"),
         "geo_precision": text("geo_precision"),
         "row": where.index,
     })
     return points[POINT_COLUMNS]
+
+
+def shorten(values: pd.Series, limit: int = TOOLTIP_CHARS) -> pd.Series:
+    """Each value of over ``limit`` characters cut to ``limit``, the last an ellipsis."""
+    return values.where(values.str.len() <= limit, values.str.slice(0, limit - 1) + "…")
+
+
+def tooltip(template: str | None) -> dict | bool:
+    """The deck's tooltip: ``template`` as text, wrapped (TOOLTIP_STYLE); none without."""
+    return {"text": template, "style": TOOLTIP_STYLE} if template else False
 
 
 def pixels_per_degree(zoom: float) -> float:
@@ -357,7 +378,7 @@ def build_map(incidents: pd.DataFrame, layer: str = "points", colour_by: str = "
         layers=layers, initial_view_state=view,
         map_provider="carto" if tiles else None,
         map_style="light" if tiles else OFFLINE_STYLE_URL,
-        tooltip={"text": marks.tooltip} if marks.tooltip else False)
+        tooltip=tooltip(marks.tooltip))
     return IncidentMap(deck=deck, layer=marks.drawn, aggregated=marks.aggregated,
                        cell_degrees=marks.cell_degrees, legend=marks.legend, scale=marks.scale,
                        scale_title=marks.scale_title)
@@ -565,7 +586,7 @@ def difference_map(a_rows: pd.DataFrame, b_rows: pd.DataFrame, view: pdk.ViewSta
     marks = difference_marks(a_rows, b_rows, view.zoom)
     deck = CompactDeck(layers=[outline_layer(), marks.layer], initial_view_state=view,
                        map_provider=None, map_style=OFFLINE_STYLE_URL,
-                       tooltip={"text": marks.tooltip})
+                       tooltip=tooltip(marks.tooltip))
     return IncidentMap(deck=deck, layer=marks.drawn, aggregated=True,
                        cell_degrees=marks.cell_degrees, scale=marks.scale,
                        scale_title=marks.scale_title)
