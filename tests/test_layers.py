@@ -244,9 +244,20 @@ def test_a_long_tooltip_is_shortened_wrapped_and_says_its_precision_first():
     # Still text (deck.gl sets it as text, never HTML): the precision on the first line,
     # seen even when the map's edge cuts off the lines under it.
     assert set(tooltip) == {"text", "style"}
-    assert tooltip["text"].startswith("Placed at: {geo_precision} level\n")
+    assert tooltip["text"].startswith("Placed at: {geo_precision}\n")
+    assert long["geo_precision"] == "country level"
     assert tooltip["style"]["maxWidth"].endswith("px")
     assert tooltip["style"]["overflowWrap"] == "anywhere"  # breaks "PPPP…" too
+
+
+def test_a_point_that_may_be_a_namesake_is_pale_and_says_so():
+    # Gao with no country: Mali's or Burkina Faso's. Drawn as a sure place it misled.
+    frame = incidents(2).assign(geo_precision="place", geo_ambiguous=[True, False])
+    points = {point["row"]: point for point in marks(build_map(frame, "points"))["data"]}
+    assert points[0]["geo_precision"] == "place level" + layers.AMBIGUOUS
+    assert points[1]["geo_precision"] == "place level"
+    assert points[0]["colour"][3] == layers.ALPHA_COARSE
+    assert points[1]["colour"][3] == layers.ALPHA_PRECISE
 
 
 @pytest.mark.parametrize("layer", ["grid", "heatmap", "areas"])

@@ -26,7 +26,7 @@ LAYERS = ("points", "heatmap", "grid", "areas")
 COLOUR_BY = ("event_type", "actor", "actor_family")
 # The columns a map reads from the incidents (see `map_input`): callers pass only these.
 MAP_INPUT = ["latitude", "longitude", "fatalities", "place", "admin1", "country", "date",
-             "actor", "event_type", "geo_precision", "actor_family"]
+             "actor", "event_type", "geo_precision", "geo_ambiguous", "actor_family"]
 CELL_INPUT = ["latitude", "longitude", "fatalities"]
 POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country", "date",
                  "actor", "event_type", "fatalities", "geo_precision", "row"]
@@ -34,8 +34,11 @@ POINT_COLUMNS = ["longitude", "latitude", "radius", "colour", "place", "country"
 # never moves it back inside the map, so a point near the map's bottom edge shows only
 # the first lines (and Streamlit fills the template in order, so no value can stand in
 # for it). The tooltip stays text: deck.gl sets it as the element's text, never HTML.
-TOOLTIP = ("Placed at: {geo_precision} level\n{place}, {country}\n{date}\n{actor}\n"
+TOOLTIP = ("Placed at: {geo_precision}\n{place}, {country}\n{date}\n{actor}\n"
            "{event_type}\nFatalities: {fatalities}")
+# Said of a point whose place text names several places the row cannot tell apart (Gao in
+# Mali or Burkina Faso; two villages called Baga): its point is one of them.
+AMBIGUOUS = ", or a namesake elsewhere (see Places to review)"
 # Each text field of a point's tooltip is cut to this many characters (an ellipsis the
 # last): a name of 2,000 characters made a tooltip taller than the map. Whole in the
 # table and the incident's record; 99% of the Wikipedia list's places and actors fit.
@@ -164,7 +167,10 @@ def map_points(incidents: pd.DataFrame, colour_by: str,
     # Each point's colour by the rank of its value in the palette (-1: other).
     ranks = {value: rank for rank, value in enumerate(palette)}
     rank = where[colour_by].astype("string").map(ranks).fillna(-1).astype(int).to_numpy()
-    coarse = where["geo_precision"].isin(COARSE).to_numpy()
+    ambiguous = (where["geo_ambiguous"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+                 if "geo_ambiguous" in where else np.zeros(len(where), dtype=bool))
+    # Drawn as pale as a coarse point: the point is a guess between places.
+    coarse = where["geo_precision"].isin(COARSE).to_numpy() | ambiguous
 
     def text(name: str) -> pd.Series:  # categorical or not, as plain text
         return where[name].astype("string")
@@ -183,7 +189,8 @@ def map_points(incidents: pd.DataFrame, colour_by: str,
         "actor": shorten(text("actor").fillna("(actor not reported)")),
         "event_type": shorten(text("event_type").fillna("(type not reported)")),
         "fatalities": fatalities.astype("Int64").astype("string").fillna("not reported"),
-        "geo_precision": text("geo_precision"),
+        "geo_precision": (text("geo_precision") + " level").mask(ambiguous, text(
+            "geo_precision") + " level" + AMBIGUOUS),
         "row": where.index,
     })
     return points[POINT_COLUMNS]

@@ -141,8 +141,8 @@ def legend_ui(incident_map: IncidentMap, colour_by: str, placed: int) -> None:
     if incident_map.legend:
         st.markdown(f"{COLOUR_NAMES[colour_by].capitalize()}: "
                     f"{swatches(incident_map.legend, '&#9679;')}", unsafe_allow_html=True)
-        st.caption(f"Paler points are placed only at district, region or country level; "
-                   f"{OTHER_LABEL} are grey.")
+        st.caption("Paler points are placed only at district, region or country level, or "
+                   f"at one of several places of their name. Grey points: {OTHER_LABEL}.")
     if incident_map.scale:
         st.markdown(f"{plain(incident_map.scale_title)}: "
                     f"{swatches(incident_map.scale, '&#9632;')}", unsafe_allow_html=True)
