@@ -127,15 +127,21 @@ def test_resolve(place, hint, country, precision, point):
         assert distance_km(result["latitude"], result["longitude"], *point) < 10
 
 
-def test_unknown_place_without_country_is_unresolved_and_kept():
-    incidents = pd.DataFrame({
-        "place": ["Xyzzy-not-a-place", "Mosul"], "admin2": [None, None],
-        "admin1": [None, None], "country_code": [None, "IQ"], "country": [None, "Iraq"],
-        "latitude": [float("nan")] * 2, "longitude": [float("nan")] * 2,
-        "geo_precision": pd.Categorical([None, None]),
-        "geo_method": pd.Categorical([None, None]), "geo_ambiguous": [False, False],
+def unplaced(places: list, codes: list, countries: list) -> pd.DataFrame:
+    """Rows without coordinates, as the loader hands them to `geocode`."""
+    count = len(places)
+    return pd.DataFrame({
+        "place": places, "admin2": [None] * count, "admin1": [None] * count,
+        "country_code": codes, "country": countries,
+        "latitude": [float("nan")] * count, "longitude": [float("nan")] * count,
+        "geo_precision": pd.Categorical([None] * count),
+        "geo_method": pd.Categorical([None] * count), "geo_ambiguous": [False] * count,
     }).astype({"place": "string", "admin2": "string", "admin1": "string",
                "country_code": "string", "country": "string"})
+
+
+def test_unknown_place_without_country_is_unresolved_and_kept():
+    incidents = unplaced(["Xyzzy-not-a-place", "Mosul"], [None, "IQ"], [None, "Iraq"])
     out = geocode(incidents, load_gazetteer())
     assert len(out) == 2
     assert out["geo_precision"].tolist() == ["unresolved", "place"]
@@ -435,14 +441,7 @@ def test_every_country_the_gazetteer_names_has_a_point_and_a_name():
 
 
 def test_a_row_naming_only_palestine_is_placed_at_its_country():
-    incidents = pd.DataFrame({
-        "place": [None, None], "admin2": [None, None], "admin1": [None, None],
-        "country_code": ["PS", "NG"], "country": ["Palestine", "Nigeria"],
-        "latitude": [float("nan")] * 2, "longitude": [float("nan")] * 2,
-        "geo_precision": pd.Categorical([None, None]),
-        "geo_method": pd.Categorical([None, None]), "geo_ambiguous": [False, False],
-    }).astype({"place": "string", "admin2": "string", "admin1": "string",
-               "country_code": "string", "country": "string"})
+    incidents = unplaced([None, None], ["PS", "NG"], ["Palestine", "Nigeria"])
     out = geocode(incidents, load_gazetteer())
     assert out["geo_precision"].tolist() == ["country", "country"]
     assert distance_km(out["latitude"][0], out["longitude"][0], 31.9, 35.2) < 1
