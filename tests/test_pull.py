@@ -105,13 +105,16 @@ def test_a_copy_pulled_again_is_learned_once(tmp_path):
         server.add(40)
         assert pull(copy, env).returncode == 0
         assert dashboard("learn", copy, env=env).returncode == 0
-    files = json.loads(dashboard("learn", "--list", "--json", env=env).stdout)
-    assert [file["name"] for file in first] == ["own.csv", "nigeria.parquet"]
-    assert [file["name"] for file in files] == ["own.csv", "nigeria.parquet"]
-    assert files[0] == first[0]
-    assert files[1]["sha256"] != first[1]["sha256"]
-    assert files[1]["copy_of"] == first[1]["copy_of"] == "ACLED Nigeria"
-    assert files[1]["rows"] > first[1]["rows"]
+    # Listed in the order of their SHA-256s: by name here.
+    first = {file["name"]: file for file in first}
+    files = {file["name"]: file for file in json.loads(
+        dashboard("learn", "--list", "--json", env=env).stdout)}
+    assert sorted(first) == sorted(files) == ["nigeria.parquet", "own.csv"]
+    assert files["own.csv"] == first["own.csv"]
+    was, now = first["nigeria.parquet"], files["nigeria.parquet"]
+    assert now["sha256"] != was["sha256"]
+    assert now["copy_of"] == was["copy_of"] == "ACLED Nigeria"
+    assert now["rows"] > was["rows"]
 
 
 def test_429_500_and_an_expiring_token_still_give_each_event_once(tmp_path):
