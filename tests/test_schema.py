@@ -143,6 +143,11 @@ def test_row_flags_say_what_was_changed_and_keep_the_row():
     assert flags[2] == "source_url dropped: not an http(s) link"
     assert flags[3] == ""
     assert accepted["latitude"].isna().tolist() == [False, True, False, False]
+    # Counted twice, so said once for the whole table too, not only in a row's flags.
+    assert run(frame).warnings == ('2 rows share an event_id with another row (1 event_id, '
+                                   'such as "a"): each row is kept and counted, flagged '
+                                   '"duplicate event_id". If they are one event entered '
+                                   'twice, remove the copies from the file.',)
 
 
 def test_lat_over_90_with_a_plausible_longitude_is_flagged_swapped():

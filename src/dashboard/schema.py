@@ -211,7 +211,9 @@ def normalize(raw: pd.DataFrame, dataset: str, country_code: Callable[[str], str
     bad, rejected = reject_rows(raw, out, require_date, malformed)
     return Table(accepted=out[~bad].reset_index(drop=True), rejected=rejected, layout=layout,
                  warnings=tuple(w for w in (dates.warning,
-                                            unread_counts_warning(unread_fatalities[~bad])) if w),
+                                            unread_counts_warning(unread_fatalities[~bad]),
+                                            duplicate_ids_warning(out["event_id"][~bad]))
+                                if w),
                  rows_in=len(raw) + len(malformed))
 
 
@@ -497,6 +499,20 @@ def unread_counts_warning(unread: pd.Series) -> str | None:
             f"({'e.g. ' if len(distinct) > 3 else ''}{shown}): each such row is kept, with "
             "fatalities unknown, and adds nothing to fatality totals; its flags column quotes "
             "the cell. Write a whole number, such as 5, for it to count.")
+
+
+def duplicate_ids_warning(ids: pd.Series) -> str | None:
+    """The table's warning about rows loaded with an event_id another row has: each is
+    counted, so an event entered twice counts twice, which a flag alone hid."""
+    shared = ids[ids.duplicated(keep=False)]
+    if shared.empty:
+        return None
+    example = str(shared.iloc[0])
+    example = example if len(example) <= 40 else example[:39] + "…"
+    return (f"{plural(len(shared), 'row')} share an event_id with another row "
+            f"({plural(shared.nunique(), 'event_id')}, such as \"{example}\"): each row is "
+            f"kept and counted, flagged \"{FLAG_DUPLICATE_ID}\". If they are one event "
+            "entered twice, remove the copies from the file.")
 
 
 def coordinate(text: pd.Series) -> pd.Series:
