@@ -175,6 +175,8 @@ def map_points(incidents: pd.DataFrame, colour_by: str,
     def text(name: str) -> pd.Series:  # categorical or not, as plain text
         return where[name].astype("string")
 
+    level = text("geo_precision") + " level"
+
     points = pd.DataFrame({
         "longitude": where["longitude"].round(4),
         "latitude": where["latitude"].round(4),
@@ -189,8 +191,7 @@ def map_points(incidents: pd.DataFrame, colour_by: str,
         "actor": shorten(text("actor").fillna("(actor not reported)")),
         "event_type": shorten(text("event_type").fillna("(type not reported)")),
         "fatalities": fatalities.astype("Int64").astype("string").fillna("not reported"),
-        "geo_precision": (text("geo_precision") + " level").mask(ambiguous, text(
-            "geo_precision") + " level" + AMBIGUOUS),
+        "geo_precision": level.mask(ambiguous, level + AMBIGUOUS),
         "row": where.index,
     })
     return points[POINT_COLUMNS]

@@ -70,9 +70,8 @@ def teaching_rows(accepted: pd.DataFrame) -> pd.Series:
     precision = accepted["geo_precision"].astype(object)
     fine = precision.isin(FINE_PRECISIONS)
     layouts = accepted["dataset"].astype(object) if "dataset" in accepted else None
-    for layout, precisions in FINE_BY_LAYOUT.items():
-        if layouts is not None:
-            fine = fine.mask(layouts == layout, precision.isin(precisions))
+    for layout, precisions in FINE_BY_LAYOUT.items() if layouts is not None else ():
+        fine = fine.mask(layouts == layout, precision.isin(precisions))
     for layout, (column, codes) in TEACHING_CODES.items():
         if column in accepted and layouts is not None:
             # Decided once per distinct code ("1", "1.0", " 2"), not per row.

@@ -492,13 +492,18 @@ def unread_counts_warning(unread: pd.Series) -> str | None:
     if unread.empty:
         return None
     distinct = unread.unique()
-    # A long cell would swamp the message; the row's flag has all of it.
-    shown = ", ".join(f'"{cell if len(cell) <= 40 else cell[:39] + "…"}"'
-                      for cell in distinct[:3])
+    shown = ", ".join(f'"{clipped(cell)}"' for cell in distinct[:3])
     return (f"{plural(len(unread), 'fatality value')} could not be read as a count "
             f"({'e.g. ' if len(distinct) > 3 else ''}{shown}): each such row is kept, with "
             "fatalities unknown, and adds nothing to fatality totals; its flags column quotes "
             "the cell. Write a whole number, such as 5, for it to count.")
+
+
+def clipped(cell: object, limit: int = 40) -> str:
+    """A cell quoted in a warning, cut to ``limit`` characters: a long one would swamp
+    the message, and the row's flag or the table has all of it."""
+    text = str(cell)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def duplicate_ids_warning(ids: pd.Series) -> str | None:
@@ -507,12 +512,10 @@ def duplicate_ids_warning(ids: pd.Series) -> str | None:
     shared = ids[ids.duplicated(keep=False)]
     if shared.empty:
         return None
-    example = str(shared.iloc[0])
-    example = example if len(example) <= 40 else example[:39] + "…"
     return (f"{plural(len(shared), 'row')} share an event_id with another row "
-            f"({plural(shared.nunique(), 'event_id')}, such as \"{example}\"): each row is "
-            f"kept and counted, flagged \"{FLAG_DUPLICATE_ID}\". If they are one event "
-            "entered twice, remove the copies from the file.")
+            f"({plural(shared.nunique(), 'event_id')}, such as \"{clipped(shared.iloc[0])}\"): "
+            f"each row is kept and counted, flagged \"{FLAG_DUPLICATE_ID}\". If they are "
+            "one event entered twice, remove the copies from the file.")
 
 
 def coordinate(text: pd.Series) -> pd.Series:
